@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** Every setting comes from the environment; README.md lists them all. */
+export interface Config {
+  databaseUrl: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  /** 32 bytes; sub-keys for each purpose are derived from it (src/shared/secrets.ts). */
+  secretKey: Buffer;
+  /** `whsec_…` secret shared with the automated KYC verifier (Standard Webhooks). */
+  kycWebhookSecret: string | null;
+  logLevel: string;
+  rateLimitPerMinute: number;
+  loginAttemptsPerMinute: number;
+  maxUploadBytes: number;
+  sessionTtlHours: number;
+  kycValidityDays: number;
+  /** Behind a TLS-terminating proxy: trust X-Forwarded-*, so cookies get `Secure`. */
+  trustProxy: boolean;
+  passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
+}
+
+export interface ConfigWarnings {
+  warn(message: string): void;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number.parseInt(raw, 10);
+  if (!Number.isSafeInteger(n) || n < 0 || String(n) !== raw.trim()) {
+    throw new Error(`${name} must be a whole number (got ${JSON.stringify(raw)})`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarnings = console): Config {
+  const dataDir = resolve(env.REFUND_DESK_DATA_DIR ?? "./data");
+  const databaseUrl = env.REFUND_DESK_DATABASE_URL ?? `sqlite:${join(dataDir, "refund-desk.sqlite")}`;
+  return {
+    databaseUrl,
+    dataDir,
+    host: env.REFUND_DESK_HOST ?? "127.0.0.1",
+    port: intFrom(env, "PORT", 8080),
+    secretKey: loadSecretKey(env.REFUND_DESK_SECRET_KEY, dataDir, out),
+    kycWebhookSecret: env.REFUND_DESK_KYC_WEBHOOK_SECRET || null,
+    logLevel: env.REFUND_DESK_LOG_LEVEL ?? "info",
+    rateLimitPerMinute: intFrom(env, "REFUND_DESK_RATE_LIMIT_PER_MINUTE", 6000),
+    loginAttemptsPerMinute: intFrom(env, "REFUND_DESK_LOGIN_ATTEMPTS_PER_MINUTE", 10),
+    maxUploadBytes: intFrom(env, "REFUND_DESK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+    sessionTtlHours: intFrom(env, "REFUND_DESK_SESSION_TTL_HOURS", 12),
+    kycValidityDays: intFrom(env, "REFUND_DESK_KYC_VALIDITY_DAYS", 365),
+    trustProxy: env.REFUND_DESK_TRUST_PROXY === "true",
+    passwordHashing: {
+      // OWASP's argon2id baseline (19 MiB, t=2); raise on bigger machines.
+      memoryCost: intFrom(env, "REFUND_DESK_ARGON2_MEMORY_KIB", 19456),
+      timeCost: intFrom(env, "REFUND_DESK_ARGON2_ITERATIONS", 2),
+      parallelism: 1,
+    },
+  };
+}
+
+/**
+ * The master key: REFUND_DESK_SECRET_KEY (64 hex characters or 44 base64 characters), or
+ * else one generated once into the data folder. Losing it makes KYC documents unreadable.
+ */
+export function loadSecretKey(value: string | undefined, dataDir: string, out: ConfigWarnings): Buffer {
+  if (value) {
+    if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex");
+    const b = Buffer.from(value, "base64");
+    if (b.length === 32) return b;
+    throw new Error("REFUND_DESK_SECRET_KEY must be 32 bytes as 64 hex or 44 base64 characters");
+  }
+  const file = join(dataDir, "secret.key");
+  if (existsSync(file)) return Buffer.from(readFileSync(file, "utf8").trim(), "hex");
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  out.warn(
+    `REFUND_DESK_SECRET_KEY is not set: generated a new key into ${file}. ` +
+      "Back it up; every process sharing this database needs the same key.",
+  );
+  return key;
+}

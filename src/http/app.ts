@@ -1,0 +1,144 @@
+import cookie from "@fastify/cookie";
+import multipart from "@fastify/multipart";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { auditLogRoutes } from "../audit-log/routes.js";
+import { identityRoutes } from "../identity/routes.js";
+import { kycRoutes } from "../kyc/routes.js";
+import { organisationRoutes } from "../organisations/routes.js";
+import type { Services } from "../shared/context.js";
+import { ERROR_CODES, type ErrorCode } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
+import { migrationsAreCurrent } from "../store/migrations/index.js";
+import { callerKey, registerAuthentication } from "./auth.js";
+import { registerIdempotency } from "./idempotency.js";
+import { problemType, sendProblem, toProblem } from "./problem-details.js";
+import { validatorCompiler } from "./validation.js";
+
+export type App = FastifyInstance;
+
+export interface AppOptions {
+  /** pino options; false in tests that do not read logs. */
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** Secrets and identity data never reach the logs. */
+export const LOG_REDACTIONS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  "*.password",
+  "*.token",
+  "*.identityNumber",
+  "*.instrumentFingerprint",
+];
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
+  const { config } = services;
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: { paths: LOG_REDACTIONS, censor: "[redacted]" },
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => {
+      const incoming = req.headers["x-request-id"];
+      return typeof incoming === "string" && /^[\w.-]{8,128}$/.test(incoming) ? incoming : newId("request");
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      toProblem(Object.assign(new Error("No such route"), { statusCode: 404 }), request),
+    ).code(404),
+  );
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", String(request.id));
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "no-referrer");
+    return payload;
+  });
+
+  await app.register(cookie);
+  await app.register(multipart, {
+    limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Refund Desk API",
+        version: "1",
+        description:
+          "Audit cloud bills, file refund requests, decide and settle them. Errors are RFC 9457 problem details; " +
+          "every POST honours `Idempotency-Key`; lists use cursor pagination.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "API token (`rdk_…`)" },
+          session: { type: "apiKey", in: "cookie", name: "rd_session" },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  registerAuthentication(app, services);
+  // Registered after authentication so limits are per principal where there is one.
+  await app.register(rateLimit, {
+    global: true,
+    hook: "preHandler",
+    max: config.rateLimitPerMinute,
+    timeWindow: "1 minute",
+    keyGenerator: callerKey,
+  });
+  registerIdempotency(app, services);
+
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { schema: { tags: ["operations"], summary: "The process is alive" } }, async () => ({
+    status: "ok",
+  }));
+  app.get(
+    "/readyz",
+    { schema: { tags: ["operations"], summary: "Database reachable and migrations current" } },
+    async (_req, reply) => {
+      try {
+        const current = await migrationsAreCurrent(services.store);
+        if (!current) return reply.code(503).send({ status: "migrations_pending" });
+        return { status: "ready" };
+      } catch {
+        return reply.code(503).send({ status: "database_unreachable" });
+      }
+    },
+  );
+  app.get<{ Params: { slug: string } }>(
+    "/problems/:slug",
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const code = request.params.slug.replaceAll("-", "_") as ErrorCode;
+      const meta = ERROR_CODES[code];
+      if (!meta) return reply.code(404).type("text/plain").send("Unknown problem type");
+      return { type: problemType(code), code, status: meta.status, title: meta.title };
+    },
+  );
+
+  await app.register(async (scope) => identityRoutes(scope, services));
+  await app.register(async (scope) => organisationRoutes(scope, services));
+  await app.register(async (scope) => kycRoutes(scope, services));
+  await app.register(async (scope) => auditLogRoutes(scope, services));
+  return app;
+}

@@ -1,0 +1,48 @@
+import { Type } from "typebox";
+
+/** Shapes shared by many routes; each appears once in the OpenAPI document. */
+export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
+
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 200, description: "Items per page (default 50)" }),
+    ),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: "`nextCursor` of the previous page" })),
+  },
+  { additionalProperties: false },
+);
+
+export const FieldErrorSchema = Type.Object({
+  field: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+});
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    code: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  },
+  { additionalProperties: true, description: "RFC 9457 problem details" },
+);
+
+/** Every route can fail with these; listed so the OpenAPI document shows the problem shape. */
+export const problemResponses = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  422: Problem,
+  429: Problem,
+};
+
+export const pageOf = <T extends ReturnType<typeof Type.Object>>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

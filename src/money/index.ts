@@ -1,0 +1,10 @@
+export { type Currency, type CurrencyCode, currency, isCurrencyCode } from "./currency.js";
+export {
+  DECIMAL_LIMITS,
+  Dec,
+  type DecimalInput,
+  DIVISION_DECIMAL_PLACES,
+  MAX_ALLOCATION_PARTS,
+  Money,
+  parseDecimal,
+} from "./money.js";

@@ -1,0 +1,34 @@
+import { monotonicFactory } from "ulid";
+
+/**
+ * Ids are prefixed and time-sortable (`case_01J…`), so a cursor over ids is a cursor over
+ * creation time and a stray id in a log says what it names. Ticket numbers are for people.
+ */
+export const ID_PREFIXES = {
+  organisation: "org",
+  account: "acct",
+  user: "usr",
+  membership: "mem",
+  session: "ses",
+  apiToken: "tok",
+  kycDocument: "kycdoc",
+  kycReview: "kycrev",
+  paymentMethod: "pm",
+  identityFingerprint: "idf",
+  auditEntry: "aud",
+  request: "req",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const nextUlid = monotonicFactory();
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${nextUlid().toLowerCase()}`;
+}
+
+const ID_PATTERN = /^[a-z]+_[0-9a-hjkmnp-tv-z]{26}$/;
+
+export function looksLikeId(kind: IdKind, value: string): boolean {
+  return value.startsWith(`${ID_PREFIXES[kind]}_`) && ID_PATTERN.test(value);
+}

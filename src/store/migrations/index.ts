@@ -1,0 +1,35 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { DialectCapabilities, Store } from "../database.js";
+import * as m0001 from "./0001-foundation.js";
+
+interface MigrationModule {
+  up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
+}
+
+/** One ordered list for both engines; engine differences come in through `caps`. */
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [["0001-foundation", m0001]];
+
+class InCodeMigrations implements MigrationProvider {
+  constructor(private readonly caps: DialectCapabilities) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, module] of MIGRATIONS) out[name] = { up: (db) => module.up(db, this.caps) };
+    return out;
+  }
+}
+
+export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]![0];
+
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: new InCodeMigrations(store.capabilities) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** True when every migration this build knows has run (the readiness check). */
+export async function migrationsAreCurrent(store: Store): Promise<boolean> {
+  const migrator = new Migrator({ db: store.db, provider: new InCodeMigrations(store.capabilities) });
+  const all = await migrator.getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
+}

@@ -1,0 +1,39 @@
+import { validationFailed } from "../shared/errors.js";
+
+/** Cursor pagination over time-sortable ids: the cursor is the last id seen, opaque to clients. */
+export interface PageRequest {
+  limit: number;
+  after: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+export function pageRequest(limit: number | undefined, cursor: string | undefined): PageRequest {
+  const size = limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
+    throw validationFailed([
+      { field: "limit", code: "out_of_range", message: `must be 1 to ${MAX_PAGE_SIZE}` },
+    ]);
+  if (cursor === undefined || cursor === "") return { limit: size, after: null };
+  const after = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!/^[a-z]+_[0-9a-z]{26}$/.test(after))
+    throw validationFailed([
+      { field: "cursor", code: "invalid_cursor", message: "is not a cursor this API issued" },
+    ]);
+  return { limit: size, after };
+}
+
+/** Call with up to `limit + 1` rows ordered by id: the extra row only says another page exists. */
+export function toPage<T extends { id: string }>(rows: T[], req: PageRequest): Page<T> {
+  const items = rows.slice(0, req.limit);
+  const last = items[items.length - 1];
+  const nextCursor =
+    rows.length > req.limit && last ? Buffer.from(last.id, "utf8").toString("base64url") : null;
+  return { items, nextCursor };
+}
