@@ -6,11 +6,12 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { auditLogRoutes } from "../audit-log/routes.js";
+import { consoleRoutes } from "../console/routes.js";
 import { identityRoutes } from "../identity/routes.js";
 import { kycRoutes } from "../kyc/routes.js";
 import { organisationRoutes } from "../organisations/routes.js";
 import type { Services } from "../shared/context.js";
-import { ERROR_CODES, type ErrorCode } from "../shared/errors.js";
+import { ERROR_CODES, type ErrorCode, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { migrationsAreCurrent } from "../store/migrations/index.js";
 import { callerKey, registerAuthentication } from "./auth.js";
@@ -60,10 +61,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      toProblem(Object.assign(new Error("No such route"), { statusCode: 404 }), request),
-    ).code(404),
+    sendProblem(reply, toProblem(notFound(`${request.method} ${request.url.split("?")[0]}`), request)),
   );
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", String(request.id));
@@ -140,5 +138,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (scope) => organisationRoutes(scope, services));
   await app.register(async (scope) => kycRoutes(scope, services));
   await app.register(async (scope) => auditLogRoutes(scope, services));
+  await app.register(consoleRoutes);
   return app;
 }

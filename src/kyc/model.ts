@@ -72,3 +72,35 @@ export function effectiveKyc(account: KycFacts, billingAccount: KycFacts | null,
   }
   return { status: own, via: own === "unverified" ? null : "own", expiresAt: account.kyc_expires_at };
 }
+
+/** What an uploaded KYC document is, as the customer declares it. */
+export const KYC_DOCUMENT_KINDS = [
+  "passport",
+  "national_id",
+  "driving_licence",
+  "business_licence",
+  "proof_of_address",
+  "other",
+] as const;
+export type KycDocumentKind = (typeof KYC_DOCUMENT_KINDS)[number];
+
+export const isKycDocumentKind = (k: string): k is KycDocumentKind =>
+  (KYC_DOCUMENT_KINDS as readonly string[]).includes(k);
+
+/**
+ * The form identity numbers are hashed in, so "AB 12-34" and "ab1234" link the same person.
+ * NFKC first turns full-width digits and letters into ASCII; every Unicode dash counts as a dash.
+ */
+export function normaliseIdentityNumber(raw: string): string {
+  return raw
+    .normalize("NFKC")
+    .replace(/[\s\p{Pd}\u2212]/gu, "")
+    .toUpperCase();
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A verification made at `verifiedAt` lapses `validityDays` whole days later, to the millisecond. */
+export function kycExpiry(verifiedAt: string, validityDays: number): string {
+  return new Date(Date.parse(verifiedAt) + validityDays * DAY_MS).toISOString();
+}

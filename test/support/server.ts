@@ -19,7 +19,13 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     { warn: () => {} },
   );
   // Real argon2id, at a cost that keeps a suite of many sign-ins fast.
-  return { ...base, passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 }, ...overrides };
+  // Suites sign in many times from one address; the login throttle has its own test.
+  return {
+    ...base,
+    passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+    loginAttemptsPerMinute: 10_000,
+    ...overrides,
+  };
 }
 
 export interface TestServer {
