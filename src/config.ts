@@ -16,6 +16,8 @@ export interface Config {
   rateLimitPerMinute: number;
   loginAttemptsPerMinute: number;
   maxUploadBytes: number;
+  /** Largest bill or evidence file accepted by the upload API. */
+  maxImportBytes: number;
   sessionTtlHours: number;
   kycValidityDays: number;
   /** Behind a TLS-terminating proxy: trust X-Forwarded-*, so cookies get `Secure`. */
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     rateLimitPerMinute: intFrom(env, "REFUND_DESK_RATE_LIMIT_PER_MINUTE", 6000),
     loginAttemptsPerMinute: intFrom(env, "REFUND_DESK_LOGIN_ATTEMPTS_PER_MINUTE", 10),
     maxUploadBytes: intFrom(env, "REFUND_DESK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+    maxImportBytes: intFrom(env, "REFUND_DESK_MAX_IMPORT_BYTES", 2 * 1024 * 1024 * 1024),
     sessionTtlHours: intFrom(env, "REFUND_DESK_SESSION_TTL_HOURS", 12),
     kycValidityDays: intFrom(env, "REFUND_DESK_KYC_VALIDITY_DAYS", 365),
     trustProxy: env.REFUND_DESK_TRUST_PROXY === "true",

@@ -12,7 +12,19 @@ const engines = await testEngines();
 
 describe("chainVerifier", () => {
   const make = (seq: number, prev: string) => {
-    const e = { seq, id: `aud_${seq}`, at: "2026-01-01T00:00:00.000Z", actor: "a", action: "x", subject_type: "t", subject_id: "s", organisation_id: null, summary: "{}", request_id: null, prev_hash: prev };
+    const e = {
+      seq,
+      id: `aud_${seq}`,
+      at: "2026-01-01T00:00:00.000Z",
+      actor: "a",
+      action: "x",
+      subject_type: "t",
+      subject_id: "s",
+      organisation_id: null,
+      summary: "{}",
+      request_id: null,
+      prev_hash: prev,
+    };
     return { ...e, hash: entryHash(e) };
   };
   it("accepts an intact chain and its head", () => {
@@ -26,7 +38,11 @@ describe("chainVerifier", () => {
   it("reports a changed field as hash_mismatch at that entry", () => {
     const a = make(1, GENESIS_HASH);
     const v = chainVerifier();
-    expect(v.push({ ...a, summary: '{"amount":"1"}' })).toEqual({ kind: "hash_mismatch", seq: 1, id: "aud_1" });
+    expect(v.push({ ...a, summary: '{"amount":"1"}' })).toEqual({
+      kind: "hash_mismatch",
+      seq: 1,
+      id: "aud_1",
+    });
   });
 });
 
@@ -40,7 +56,12 @@ describe.each(engines)("audit log on %s", (engine) => {
   it("records every seeding write with actor, action and subject, and the chain verifies", async () => {
     const rows = await server.services.store.db.selectFrom("audit_log").selectAll().orderBy("seq").execute();
     expect(rows.length).toBeGreaterThan(10);
-    expect(rows[0]).toMatchObject({ seq: 1, actor: "system:seed-demo", action: "organisation.created", prev_hash: GENESIS_HASH });
+    expect(rows[0]).toMatchObject({
+      seq: 1,
+      actor: "system:seed-demo",
+      action: "organisation.created",
+      prev_hash: GENESIS_HASH,
+    });
     const result = await verifyAuditLog(server.services.store);
     expect(result).toEqual({ entries: rows.length, firstBreak: null });
   });
@@ -69,33 +90,52 @@ describe.each(engines)("audit log on %s", (engine) => {
   it("detects an altered row, a deleted row and a deleted newest row, by API and by CLI", async () => {
     const { store } = server.services;
     const env = {
-      REFUND_DESK_DATABASE_URL: engine === "sqlite" ? store.description : (await currentUrl(server)),
+      REFUND_DESK_DATABASE_URL: engine === "sqlite" ? store.description : await currentUrl(server),
       REFUND_DESK_SECRET_KEY: TEST_SECRET_KEY,
     };
     const ok = await runCli(["audit-log", "verify"], env);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/Audit log intact: \d+ entries verified/);
 
-    await store.db.updateTable("audit_log").set({ summary: '{"email":"mallory@evil.example"}' }).where("seq", "=", 5).execute();
+    await store.db
+      .updateTable("audit_log")
+      .set({ summary: '{"email":"mallory@evil.example"}' })
+      .where("seq", "=", 5)
+      .execute();
     expect((await verifyAuditLog(store)).firstBreak).toMatchObject({ kind: "hash_mismatch", seq: 5 });
     const broken = await runCli(["audit-log", "verify"], env);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain("entry 5");
 
     // Recompute the tampered row's hash: the next entry's link then breaks instead.
-    const row = await store.db.selectFrom("audit_log").selectAll().where("seq", "=", 5).executeTakeFirstOrThrow();
-    await store.db.updateTable("audit_log").set({ hash: entryHash(row) }).where("seq", "=", 5).execute();
+    const row = await store.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("seq", "=", 5)
+      .executeTakeFirstOrThrow();
+    await store.db
+      .updateTable("audit_log")
+      .set({ hash: entryHash(row) })
+      .where("seq", "=", 5)
+      .execute();
     expect((await verifyAuditLog(store)).firstBreak).toMatchObject({ kind: "prev_hash_mismatch", seq: 6 });
 
     await store.db.deleteFrom("audit_log").where("seq", ">=", 5).where("seq", "<=", 6).execute();
-    expect((await verifyAuditLog(store)).firstBreak).toEqual({ kind: "missing_entry", expectedSeq: 5, foundSeq: 7 });
+    expect((await verifyAuditLog(store)).firstBreak).toEqual({
+      kind: "missing_entry",
+      expectedSeq: 5,
+      foundSeq: 7,
+    });
   });
 
   it("detects deleting the newest entries through the head", async () => {
     const fresh = await startTestServer(engine);
     try {
       const { store } = fresh.services;
-      const max = await store.db.selectFrom("audit_log").select(sql<number>`max(seq)`.as("m")).executeTakeFirstOrThrow();
+      const max = await store.db
+        .selectFrom("audit_log")
+        .select(sql<number>`max(seq)`.as("m"))
+        .executeTakeFirstOrThrow();
       await store.db.deleteFrom("audit_log").where("seq", "=", Number(max.m)).execute();
       expect((await verifyAuditLog(store)).firstBreak).toMatchObject({ kind: "head_mismatch" });
     } finally {
@@ -106,6 +146,8 @@ describe.each(engines)("audit log on %s", (engine) => {
 
 async function currentUrl(server: TestServer): Promise<string> {
   // PostgreSQL's description is redacted; rebuild the URL of the test database.
-  const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(server.services.store.db);
+  const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(
+    server.services.store.db,
+  );
   return `postgres://postgres@127.0.0.1:5432/${rows[0]!.db}`;
 }

@@ -47,7 +47,9 @@ describe.each(engines)("sign-in, sessions and API tokens on %s", (engine) => {
     });
 
     it("rejects a wrong password with invalid_credentials and the same answer for an unknown e-mail", async () => {
-      const wrong = await call<{ code: string }>(url, "POST", "/auth/login", { body: { email: "viewer@acme.example", password: "nope" } });
+      const wrong = await call<{ code: string }>(url, "POST", "/auth/login", {
+        body: { email: "viewer@acme.example", password: "nope" },
+      });
       const unknown = await call<{ code: string; detail: string }>(url, "POST", "/auth/login", {
         body: { email: "nobody@acme.example", password: "nope" },
       });
@@ -60,12 +62,18 @@ describe.each(engines)("sign-in, sessions and API tokens on %s", (engine) => {
 
     it(`locks the account after ${MAX_FAILED_LOGINS} failures, even for the right password`, async () => {
       for (let i = 0; i < MAX_FAILED_LOGINS; i++)
-        await call(url, "POST", "/auth/login", { body: { email: "billing@globex.example", password: "bad" } });
-      const locked = await call<{ code: string }>(url, "POST", "/auth/login", { body: { email: "billing@globex.example", password: "demo" } });
+        await call(url, "POST", "/auth/login", {
+          body: { email: "billing@globex.example", password: "bad" },
+        });
+      const locked = await call<{ code: string }>(url, "POST", "/auth/login", {
+        body: { email: "billing@globex.example", password: "demo" },
+      });
       expect(locked.status).toBe(429);
       expect(locked.body.code).toBe("account_locked");
       server.clock.advance(16 * 60_000);
-      const after = await call(url, "POST", "/auth/login", { body: { email: "billing@globex.example", password: "demo" } });
+      const after = await call(url, "POST", "/auth/login", {
+        body: { email: "billing@globex.example", password: "demo" },
+      });
       expect(after.status).toBe(200);
     });
   });
@@ -75,7 +83,13 @@ describe.each(engines)("sign-in, sessions and API tokens on %s", (engine) => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++)
-        statuses.push((await call(throttled.baseUrl, "POST", "/auth/login", { body: { email: "viewer@acme.example", password: "demo" } })).status);
+        statuses.push(
+          (
+            await call(throttled.baseUrl, "POST", "/auth/login", {
+              body: { email: "viewer@acme.example", password: "demo" },
+            })
+          ).status,
+        );
       expect(statuses).toEqual([200, 200, 200, 429]);
     } finally {
       await throttled.close();
@@ -117,31 +131,61 @@ describe.each(engines)("sign-in, sessions and API tokens on %s", (engine) => {
     it("show the secret once, store it hashed, record last use and stop working when revoked", async () => {
       const owner = await login(url, "owner@acme.example");
       const { organisationId, memberAccountIds } = server.world.customers.acme;
-      const created = await call<{ id: string; token: string }>(url, "POST", `/organisations/${organisationId}/tokens`, {
-        as: owner,
-        body: { name: "FinOps pipeline", permissions: ["billing:read", "refunds:write"], accountIds: [memberAccountIds[0]] },
-      });
+      const created = await call<{ id: string; token: string }>(
+        url,
+        "POST",
+        `/organisations/${organisationId}/tokens`,
+        {
+          as: owner,
+          body: {
+            name: "FinOps pipeline",
+            permissions: ["billing:read", "refunds:write"],
+            accountIds: [memberAccountIds[0]],
+          },
+        },
+      );
       expect(created.status).toBe(201);
       expect(created.body.token).toMatch(/^rdk_/);
       const bearer = { bearer: created.body.token };
 
-      const list = await call<{ items: Array<Record<string, unknown>> }>(url, "GET", `/organisations/${organisationId}/tokens`, { as: owner });
+      const list = await call<{ items: Array<Record<string, unknown>> }>(
+        url,
+        "GET",
+        `/organisations/${organisationId}/tokens`,
+        { as: owner },
+      );
       expect(JSON.stringify(list.body)).not.toContain(created.body.token);
       expect(list.body.items.find((t) => t.id === created.body.id)?.lastUsedAt).toBeNull();
 
-      const accounts = await call<{ items: Array<{ id: string }> }>(url, "GET", `/organisations/${organisationId}/accounts`, { as: bearer });
+      const accounts = await call<{ items: Array<{ id: string }> }>(
+        url,
+        "GET",
+        `/organisations/${organisationId}/accounts`,
+        { as: bearer },
+      );
       expect(accounts.status).toBe(200);
       expect(accounts.body.items.map((a) => a.id)).toEqual([memberAccountIds[0]]);
       // An account outside the token's scope is invisible, not forbidden.
       expect((await call(url, "GET", `/accounts/${memberAccountIds[1]}`, { as: bearer })).status).toBe(404);
 
-      const row = await server.services.store.db.selectFrom("api_tokens").selectAll().where("id", "=", created.body.id).executeTakeFirstOrThrow();
+      const row = await server.services.store.db
+        .selectFrom("api_tokens")
+        .selectAll()
+        .where("id", "=", created.body.id)
+        .executeTakeFirstOrThrow();
       expect(row.token_hash).not.toContain(created.body.token);
       expect(row.last_used_at).not.toBeNull();
 
-      const revoked = await call(url, "POST", `/organisations/${organisationId}/tokens/${created.body.id}/revoke`, { as: owner });
+      const revoked = await call(
+        url,
+        "POST",
+        `/organisations/${organisationId}/tokens/${created.body.id}/revoke`,
+        { as: owner },
+      );
       expect(revoked.status).toBe(200);
-      const after = await call<{ code: string }>(url, "GET", `/organisations/${organisationId}/accounts`, { as: bearer });
+      const after = await call<{ code: string }>(url, "GET", `/organisations/${organisationId}/accounts`, {
+        as: bearer,
+      });
       expect(after.status).toBe(401);
       expect(after.body.code).toBe("unauthenticated");
     });
@@ -149,12 +193,22 @@ describe.each(engines)("sign-in, sessions and API tokens on %s", (engine) => {
     it("reject an unknown permission or a foreign account with validation_failed and create nothing", async () => {
       const owner = await login(url, "owner@acme.example");
       const { organisationId } = server.world.customers.acme;
-      const count = async () => (await server.services.store.db.selectFrom("api_tokens").select("id").execute()).length;
+      const count = async () =>
+        (await server.services.store.db.selectFrom("api_tokens").select("id").execute()).length;
       const before = await count();
-      const foreign = await call<{ code: string; errors: Array<{ field: string; code: string }> }>(url, "POST", `/organisations/${organisationId}/tokens`, {
-        as: owner,
-        body: { name: "x", permissions: ["billing:read"], accountIds: [server.world.customers.globex.billingAccountId] },
-      });
+      const foreign = await call<{ code: string; errors: Array<{ field: string; code: string }> }>(
+        url,
+        "POST",
+        `/organisations/${organisationId}/tokens`,
+        {
+          as: owner,
+          body: {
+            name: "x",
+            permissions: ["billing:read"],
+            accountIds: [server.world.customers.globex.billingAccountId],
+          },
+        },
+      );
       expect(foreign.status).toBe(400);
       expect(foreign.body.errors[0]).toMatchObject({ field: "accountIds", code: "unknown_account" });
       const unknown = await call<{ code: string }>(url, "POST", `/organisations/${organisationId}/tokens`, {

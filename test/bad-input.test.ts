@@ -29,11 +29,18 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
 
   const counts = async () => {
     const db = server.services.store.db;
-    const [a, l] = await Promise.all([db.selectFrom("accounts").select("id").execute(), db.selectFrom("audit_log").select("seq").execute()]);
+    const [a, l] = await Promise.all([
+      db.selectFrom("accounts").select("id").execute(),
+      db.selectFrom("audit_log").select("seq").execute(),
+    ]);
     return { accounts: a.length, auditEntries: l.length };
   };
 
-  async function expectProblem(res: { status: number; headers: Headers; body: unknown }, status: number, code: string): Promise<Problem> {
+  async function expectProblem(
+    res: { status: number; headers: Headers; body: unknown },
+    status: number,
+    code: string,
+  ): Promise<Problem> {
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
     const p = res.body as Problem;
@@ -42,17 +49,97 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
     return p;
   }
 
-  const cases: Array<[string, () => Promise<{ status: number; headers: Headers; body: unknown }>, number, string]> = [
-    ["malformed JSON", () => call(server.baseUrl, "POST", path, { as: admin, rawBody: '{"name": "x",', headers: { "content-type": "application/json" } }), 400, "malformed_request"],
-    ["an empty JSON body", () => call(server.baseUrl, "POST", path, { as: admin, rawBody: "", headers: { "content-type": "application/json" } }), 400, "malformed_request"],
-    ["a wrong type (number for a string)", () => call(server.baseUrl, "POST", path, { as: admin, body: { name: 12, currency: "USD" } }), 400, "validation_failed"],
-    ["a missing required field", () => call(server.baseUrl, "POST", path, { as: admin, body: { name: "x" } }), 400, "validation_failed"],
-    ["an unknown field", () => call(server.baseUrl, "POST", path, { as: admin, body: { name: "x", currency: "USD", isBillingAccount: true } }), 400, "validation_failed"],
-    ["an unknown currency", () => call(server.baseUrl, "POST", path, { as: admin, body: { name: "x", currency: "ABC" } }), 400, "validation_failed"],
-    ["a JSON array instead of an object", () => call(server.baseUrl, "POST", path, { as: admin, body: [1, 2] }), 400, "validation_failed"],
-    ["a body over 1 MiB", () => call(server.baseUrl, "POST", path, { as: admin, body: { name: "x".repeat(2 * 1024 * 1024), currency: "USD" } }), 413, "payload_too_large"],
-    ["an unsupported content type", () => call(server.baseUrl, "POST", path, { as: admin, rawBody: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "unsupported_media_type"],
-    ["a prototype-pollution body", () => call(server.baseUrl, "POST", path, { as: admin, rawBody: '{"name":"x","currency":"USD","__proto__":{"admin":true}}', headers: { "content-type": "application/json" } }), 400, "malformed_request"],
+  const cases: Array<
+    [string, () => Promise<{ status: number; headers: Headers; body: unknown }>, number, string]
+  > = [
+    [
+      "malformed JSON",
+      () =>
+        call(server.baseUrl, "POST", path, {
+          as: admin,
+          rawBody: '{"name": "x",',
+          headers: { "content-type": "application/json" },
+        }),
+      400,
+      "malformed_request",
+    ],
+    [
+      "an empty JSON body",
+      () =>
+        call(server.baseUrl, "POST", path, {
+          as: admin,
+          rawBody: "",
+          headers: { "content-type": "application/json" },
+        }),
+      400,
+      "malformed_request",
+    ],
+    [
+      "a wrong type (number for a string)",
+      () => call(server.baseUrl, "POST", path, { as: admin, body: { name: 12, currency: "USD" } }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a missing required field",
+      () => call(server.baseUrl, "POST", path, { as: admin, body: { name: "x" } }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "an unknown field",
+      () =>
+        call(server.baseUrl, "POST", path, {
+          as: admin,
+          body: { name: "x", currency: "USD", isBillingAccount: true },
+        }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "an unknown currency",
+      () => call(server.baseUrl, "POST", path, { as: admin, body: { name: "x", currency: "ABC" } }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a JSON array instead of an object",
+      () => call(server.baseUrl, "POST", path, { as: admin, body: [1, 2] }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a body over 1 MiB",
+      () =>
+        call(server.baseUrl, "POST", path, {
+          as: admin,
+          body: { name: "x".repeat(2 * 1024 * 1024), currency: "USD" },
+        }),
+      413,
+      "payload_too_large",
+    ],
+    [
+      "an unsupported content type",
+      () =>
+        call(server.baseUrl, "POST", path, {
+          as: admin,
+          rawBody: "name=x",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        }),
+      415,
+      "unsupported_media_type",
+    ],
+    [
+      "a prototype-pollution body",
+      () =>
+        call(server.baseUrl, "POST", path, {
+          as: admin,
+          rawBody: '{"name":"x","currency":"USD","__proto__":{"admin":true}}',
+          headers: { "content-type": "application/json" },
+        }),
+      400,
+      "malformed_request",
+    ],
   ];
 
   it.each(cases)("%s", async (_name, send, status, code) => {
@@ -63,7 +150,10 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
   });
 
   it("names every invalid field with a stable code", async () => {
-    const res = await call(server.baseUrl, "POST", path, { as: admin, body: { name: 1, currency: 2, extra: true } });
+    const res = await call(server.baseUrl, "POST", path, {
+      as: admin,
+      body: { name: 1, currency: 2, extra: true },
+    });
     const p = await expectProblem(res, 400, "validation_failed");
     expect(p.errors?.map((e) => e.field).sort()).toEqual(["body.currency", "body.extra", "body.name"]);
     expect(p.errors?.find((e) => e.field === "body.extra")?.code).toBe("unknown_field");
@@ -81,7 +171,11 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
   });
 
   it("documents each problem type at its URI", async () => {
-    const res = await call<{ code: string; status: number }>(server.baseUrl, "GET", "/problems/validation-failed");
+    const res = await call<{ code: string; status: number }>(
+      server.baseUrl,
+      "GET",
+      "/problems/validation-failed",
+    );
     expect(res.body).toMatchObject({ code: "validation_failed", status: 400 });
   });
 
@@ -91,12 +185,22 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
     let cursor: string | null = null;
     do {
       const q: string = cursor ? `&cursor=${cursor}` : "";
-      const page = await call<{ items: Array<{ id: string }>; nextCursor: string | null }>(server.baseUrl, "GET", `/organisations/${org}/accounts?limit=1${q}`, { as: admin });
+      const page = await call<{ items: Array<{ id: string }>; nextCursor: string | null }>(
+        server.baseUrl,
+        "GET",
+        `/organisations/${org}/accounts?limit=1${q}`,
+        { as: admin },
+      );
       expect(page.status).toBe(200);
       seen.push(...page.body.items.map((i) => i.id));
       cursor = page.body.nextCursor;
     } while (cursor);
-    const all = await server.services.store.db.selectFrom("accounts").select("id").where("organisation_id", "=", org).orderBy("id").execute();
+    const all = await server.services.store.db
+      .selectFrom("accounts")
+      .select("id")
+      .where("organisation_id", "=", org)
+      .orderBy("id")
+      .execute();
     expect(seen).toEqual(all.map((a) => a.id));
   });
 });

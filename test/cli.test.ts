@@ -12,18 +12,27 @@ describe("refund-desk CLI on a fresh SQLite file", () => {
   let env: Record<string, string>;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "refund-desk-cli-"));
-    env = { REFUND_DESK_DATA_DIR: dir, REFUND_DESK_SECRET_KEY: TEST_SECRET_KEY, REFUND_DESK_ARGON2_MEMORY_KIB: "1024", REFUND_DESK_ARGON2_ITERATIONS: "1" };
+    env = {
+      REFUND_DESK_DATA_DIR: dir,
+      REFUND_DESK_SECRET_KEY: TEST_SECRET_KEY,
+      REFUND_DESK_ARGON2_MEMORY_KIB: "1024",
+      REFUND_DESK_ARGON2_ITERATIONS: "1",
+    };
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each([["serve"], ["migrate"], ["seed-demo"], ["user", "create"], ["token", "create"], ["audit-log", "verify"]])(
-    "%s %s --help describes the command",
-    async (...cmd) => {
-      const res = await runCli([...cmd.filter(Boolean), "--help"], env);
-      expect(res.code).toBe(0);
-      expect(res.stdout).toMatch(/^Usage: refund-desk /);
-    },
-  );
+  it.each([
+    ["serve"],
+    ["migrate"],
+    ["seed-demo"],
+    ["user", "create"],
+    ["token", "create"],
+    ["audit-log", "verify"],
+  ])("%s %s --help describes the command", async (...cmd) => {
+    const res = await runCli([...cmd.filter(Boolean), "--help"], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: refund-desk /);
+  });
 
   it("migrates, seeds the demo once, creates staff and tokens, and verifies the audit log", async () => {
     const migrated = await runCli(["migrate"], env);
@@ -35,26 +44,66 @@ describe("refund-desk CLI on a fresh SQLite file", () => {
     expect(seeded.stdout).toContain("owner@acme.example");
     expect((await runCli(["seed-demo"], env)).stdout).toContain("Demo data was already there.");
 
-    const staff = await runCli(["user", "create", "--email", "ops@nimbus.example", "--name", "Ops", "--password-stdin", "--provider-role", "finance"], env, "s3cret-pass\n");
+    const staff = await runCli(
+      [
+        "user",
+        "create",
+        "--email",
+        "ops@nimbus.example",
+        "--name",
+        "Ops",
+        "--password-stdin",
+        "--provider-role",
+        "finance",
+      ],
+      env,
+      "s3cret-pass\n",
+    );
     expect(staff.stderr).toBe("");
     expect(staff.stdout).toMatch(/^Created user usr_/);
 
     const store = openStore(`sqlite:${join(dir, "refund-desk.sqlite")}`);
     try {
-      const acme = await store.db.selectFrom("organisations").select("id").where("name", "=", "Acme Analytics Ltd").executeTakeFirstOrThrow();
-      const providers = await store.db.selectFrom("organisations").select("id").where("kind", "=", "provider").execute();
+      const acme = await store.db
+        .selectFrom("organisations")
+        .select("id")
+        .where("name", "=", "Acme Analytics Ltd")
+        .executeTakeFirstOrThrow();
+      const providers = await store.db
+        .selectFrom("organisations")
+        .select("id")
+        .where("kind", "=", "provider")
+        .execute();
       expect(providers).toHaveLength(1);
 
-      const token = await runCli(["token", "create", "--organisation", acme.id, "--name", "pipeline", "--permissions", "billing:read,refunds:write"], env);
+      const token = await runCli(
+        [
+          "token",
+          "create",
+          "--organisation",
+          acme.id,
+          "--name",
+          "pipeline",
+          "--permissions",
+          "billing:read,refunds:write",
+        ],
+        env,
+      );
       expect(token.code).toBe(0);
       expect(token.stdout.trim()).toMatch(/^rdk_[\w-]{40,}$/);
       expect(token.stderr).toContain("shown only once");
 
-      const badPermission = await runCli(["token", "create", "--organisation", acme.id, "--name", "x", "--permissions", "root"], env);
+      const badPermission = await runCli(
+        ["token", "create", "--organisation", acme.id, "--name", "x", "--permissions", "root"],
+        env,
+      );
       expect(badPermission.code).toBe(2);
       expect(badPermission.stderr).toContain("unknown_permission");
 
-      const duplicate = await runCli(["user", "create", "--email", "ops@nimbus.example", "--name", "Ops", "--password", "x1234"], env);
+      const duplicate = await runCli(
+        ["user", "create", "--email", "ops@nimbus.example", "--name", "Ops", "--password", "x1234"],
+        env,
+      );
       expect(duplicate.code).toBe(2);
       expect(duplicate.stderr).toContain("already exists");
 

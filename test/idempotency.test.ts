@@ -13,15 +13,29 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
   afterAll(async () => server?.close());
 
   const accounts = async (orgId: string) =>
-    (await server.services.store.db.selectFrom("accounts").select("id").where("organisation_id", "=", orgId).execute()).length;
+    (
+      await server.services.store.db
+        .selectFrom("accounts")
+        .select("id")
+        .where("organisation_id", "=", orgId)
+        .execute()
+    ).length;
 
   it("replays the first response for the same key and creates the account once", async () => {
     const owner = await login(server.baseUrl, "admin@nimbus.example");
     const org = server.world.customers.acme.organisationId;
     const before = await accounts(org);
     const body = { name: "Acme — staging", currency: "USD" };
-    const first = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: owner, body, idempotencyKey: "k-1" });
-    const second = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: owner, body, idempotencyKey: "k-1" });
+    const first = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: owner,
+      body,
+      idempotencyKey: "k-1",
+    });
+    const second = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: owner,
+      body,
+      idempotencyKey: "k-1",
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body.id).toBe(first.body.id);
@@ -32,7 +46,11 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
   it("rejects the same key with a different body (idempotency_key_reused) and writes nothing", async () => {
     const admin = await login(server.baseUrl, "admin@nimbus.example");
     const org = server.world.customers.acme.organisationId;
-    await call(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: admin, body: { name: "A", currency: "USD" }, idempotencyKey: "k-2" });
+    await call(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: admin,
+      body: { name: "A", currency: "USD" },
+      idempotencyKey: "k-2",
+    });
     const before = await accounts(org);
     const res = await call<{ code: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
       as: admin,
@@ -49,8 +67,16 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
     const b = await login(server.baseUrl, "owner@acme.example");
     const org = server.world.customers.acme.organisationId;
     const body = { name: "Acme — shared key", currency: "USD" };
-    const one = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: a, body, idempotencyKey: "same" });
-    const two = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: b, body, idempotencyKey: "same" });
+    const one = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: a,
+      body,
+      idempotencyKey: "same",
+    });
+    const two = await call<{ id: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: b,
+      body,
+      idempotencyKey: "same",
+    });
     expect(one.status).toBe(201);
     expect(two.status).toBe(201);
     expect(two.body.id).not.toBe(one.body.id);
@@ -60,8 +86,16 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
     const admin = await login(server.baseUrl, "admin@nimbus.example");
     const org = server.world.customers.acme.organisationId;
     const body = { name: "Bad", currency: "XYZ" };
-    const first = await call<{ code: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: admin, body, idempotencyKey: "k-3" });
-    const again = await call<{ code: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, { as: admin, body, idempotencyKey: "k-3" });
+    const first = await call<{ code: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: admin,
+      body,
+      idempotencyKey: "k-3",
+    });
+    const again = await call<{ code: string }>(server.baseUrl, "POST", `/organisations/${org}/accounts`, {
+      as: admin,
+      body,
+      idempotencyKey: "k-3",
+    });
     expect(first.status).toBe(400);
     expect(again.status).toBe(400);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
@@ -70,11 +104,16 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
 
   it("rejects a malformed key", async () => {
     const admin = await login(server.baseUrl, "admin@nimbus.example");
-    const res = await call<{ code: string }>(server.baseUrl, "POST", `/organisations/${server.world.customers.acme.organisationId}/accounts`, {
-      as: admin,
-      body: { name: "x", currency: "USD" },
-      idempotencyKey: "x".repeat(300),
-    });
+    const res = await call<{ code: string }>(
+      server.baseUrl,
+      "POST",
+      `/organisations/${server.world.customers.acme.organisationId}/accounts`,
+      {
+        as: admin,
+        body: { name: "x", currency: "USD" },
+        idempotencyKey: "x".repeat(300),
+      },
+    );
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("validation_failed");
   });

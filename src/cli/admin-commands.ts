@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { describeBreak } from "../audit-log/chain.js";
 import { verifyAuditLog } from "../audit-log/verify-audit-log.js";
+import { loadConfig } from "../config.js";
 import { demoLogins, seedDemo } from "../demo/seed-demo.js";
 import { createApiToken } from "../identity/api-tokens.js";
 import { createUser } from "../identity/create-user.js";
@@ -9,7 +10,6 @@ import { SYSTEM_ACTORS } from "../shared/context.js";
 import { validationFailed } from "../shared/errors.js";
 import { openStore } from "../store/database.js";
 import { migrateToLatest } from "../store/migrations/index.js";
-import { loadConfig } from "../config.js";
 import { action, openServices, readStdin } from "./runtime.js";
 
 const cli = { actor: SYSTEM_ACTORS.cli, requestId: null };
@@ -22,7 +22,9 @@ export function registerAdminCommands(program: Command): void {
       action(async () => {
         const store = openStore(loadConfig().databaseUrl);
         const ran = await migrateToLatest(store);
-        process.stdout.write(`Database ${store.description} is up to date${ran.length ? ` (ran ${ran.join(", ")})` : ""}.\n`);
+        process.stdout.write(
+          `Database ${store.description} is up to date${ran.length ? ` (ran ${ran.join(", ")})` : ""}.\n`,
+        );
         await store.close();
       }),
     );
@@ -50,7 +52,10 @@ export function registerAdminCommands(program: Command): void {
     .option("--password-stdin", "read the password from standard input")
     .option("--organisation <id>", "customer organisation to join (with --role)")
     .option("--role <role>", "owner, billing_admin, billing_contact or viewer (with --organisation)")
-    .option("--provider-role <role>", "staff role: support_agent, reviewer, senior_reviewer, compliance_officer, finance or admin")
+    .option(
+      "--provider-role <role>",
+      "staff role: support_agent, reviewer, senior_reviewer, compliance_officer, finance or admin",
+    )
     .action(
       action(
         async (opts: {
@@ -64,19 +69,36 @@ export function registerAdminCommands(program: Command): void {
         }) => {
           const password = opts.passwordStdin ? await readStdin() : opts.password;
           if (!password)
-            throw validationFailed([{ field: "password", code: "required", message: "give --password or --password-stdin" }]);
+            throw validationFailed([
+              { field: "password", code: "required", message: "give --password or --password-stdin" },
+            ]);
           const services = await openServices();
           let organisationId = opts.organisation;
           let role = opts.role;
           if (opts.providerRole) {
             // The first staff user of a fresh install also creates the provider organisation.
-            const provider = await services.store.db.selectFrom("organisations").select("id").where("kind", "=", "provider").executeTakeFirst();
+            const provider = await services.store.db
+              .selectFrom("organisations")
+              .select("id")
+              .where("kind", "=", "provider")
+              .executeTakeFirst();
             organisationId =
               provider?.id ??
-              (await createOrganisation(services, cli, { kind: "provider", name: process.env.REFUND_DESK_PROVIDER_NAME ?? "Provider" })).id;
+              (
+                await createOrganisation(services, cli, {
+                  kind: "provider",
+                  name: process.env.REFUND_DESK_PROVIDER_NAME ?? "Provider",
+                })
+              ).id;
             role = opts.providerRole;
           }
-          const created = await createUser(services, cli, { email: opts.email, name: opts.name, password, organisationId, role });
+          const created = await createUser(services, cli, {
+            email: opts.email,
+            name: opts.name,
+            password,
+            organisationId,
+            role,
+          });
           process.stdout.write(`Created user ${created.id} <${created.email}>.\n`);
           await services.store.close();
         },
@@ -97,8 +119,16 @@ export function registerAdminCommands(program: Command): void {
         const created = await createApiToken(services, cli, {
           organisationId: opts.organisation,
           name: opts.name,
-          permissions: opts.permissions.split(",").map((p) => p.trim()).filter(Boolean),
-          accountIds: opts.accounts ? opts.accounts.split(",").map((a) => a.trim()).filter(Boolean) : null,
+          permissions: opts.permissions
+            .split(",")
+            .map((p) => p.trim())
+            .filter(Boolean),
+          accountIds: opts.accounts
+            ? opts.accounts
+                .split(",")
+                .map((a) => a.trim())
+                .filter(Boolean)
+            : null,
         });
         process.stdout.write(`${created.token}\n`);
         process.stderr.write(`Token ${created.id} created. The secret above is shown only once.\n`);
@@ -116,7 +146,9 @@ export function registerAdminCommands(program: Command): void {
         const result = await verifyAuditLog(services.store);
         await services.store.close();
         if (result.firstBreak) {
-          process.stdout.write(`Audit log BROKEN after ${result.entries} good entries: ${describeBreak(result.firstBreak)}\n`);
+          process.stdout.write(
+            `Audit log BROKEN after ${result.entries} good entries: ${describeBreak(result.firstBreak)}\n`,
+          );
           process.exitCode = 1;
           return;
         }

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerAdminCommands } from "./admin-commands.js";
+import { registerGenerate } from "./generate.js";
+import { registerImport } from "./import.js";
 import { registerServe } from "./serve.js";
 
 const program = new Command()
   .name("refund-desk")
-  .description("Refund and billing-dispute centre for cloud bills. Configuration comes from the environment (see README).")
+  .description(
+    "Refund and billing-dispute centre for cloud bills. Configuration comes from the environment (see README).",
+  )
   .showHelpAfterError();
 
 registerServe(program);
 registerAdminCommands(program);
+registerGenerate(program);
+registerImport(program);
 
 await program.parseAsync(process.argv);

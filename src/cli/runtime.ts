@@ -13,7 +13,9 @@ export async function openServices(config: Config = loadConfig()): Promise<Servi
 }
 
 /** Runs a command body; AppErrors become a one-line message and the exit code of their kind. */
-export function action<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  body: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await body(...args);
@@ -32,5 +34,7 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<void>)
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }

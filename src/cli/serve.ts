@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { demoLogins, seedDemo } from "../demo/seed-demo.js";
 import { buildApp } from "../http/app.js";
+import { JOB_HANDLERS } from "../jobs/handlers.js";
+import { startWorker } from "../jobs/worker.js";
 import { action, openServices } from "./runtime.js";
 
 export function registerServe(program: Command): void {
@@ -16,6 +18,11 @@ export function registerServe(program: Command): void {
         const { config } = services;
         const seeded = opts.demo ? await seedDemo(services) : null;
         const app = await buildApp(services);
+        // The embedded engine runs its background jobs in this process.
+        const worker = startWorker(services, JOB_HANDLERS, {
+          workerId: `serve-${process.pid}`,
+          onError: (job, error) => app.log.error({ err: error, jobId: job.id, kind: job.kind }, "job failed"),
+        });
         const host = opts.host ?? config.host;
         const port = opts.port !== undefined ? Number.parseInt(opts.port, 10) : config.port;
         await app.listen({ host, port });
@@ -27,11 +34,14 @@ export function registerServe(program: Command): void {
           `  API docs:        http://${shown}:${port}/docs`,
         ];
         if (opts.demo) {
-          lines.push(seeded ? "  Demo data loaded. Demo logins (password: demo):" : "  Demo logins (password: demo):");
+          lines.push(
+            seeded ? "  Demo data loaded. Demo logins (password: demo):" : "  Demo logins (password: demo):",
+          );
           for (const l of demoLogins()) lines.push(`    ${l.email.padEnd(28)} ${l.side} ${l.role}`);
         }
         process.stdout.write(`${lines.join("\n")}\n\n`);
         const stop = async () => {
+          await worker.stop();
           await app.close();
           await services.store.close();
           process.exit(0);

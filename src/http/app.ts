@@ -6,8 +6,10 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { auditLogRoutes } from "../audit-log/routes.js";
+import { chargeRoutes } from "../charges/routes.js";
 import { consoleRoutes } from "../console/routes.js";
 import { identityRoutes } from "../identity/routes.js";
+import { importRoutes } from "../imports/routes.js";
 import { kycRoutes } from "../kyc/routes.js";
 import { organisationRoutes } from "../organisations/routes.js";
 import type { Services } from "../shared/context.js";
@@ -138,6 +140,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (scope) => organisationRoutes(scope, services));
   await app.register(async (scope) => kycRoutes(scope, services));
   await app.register(async (scope) => auditLogRoutes(scope, services));
+  await app.register(async (scope) => importRoutes(scope, services));
+  await app.register(async (scope) => chargeRoutes(scope, services));
   await app.register(consoleRoutes);
   return app;
 }

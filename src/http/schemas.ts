@@ -3,15 +3,18 @@ import { Type } from "typebox";
 /** Shapes shared by many routes; each appears once in the OpenAPI document. */
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
 
-export const PageQuery = Type.Object(
-  {
-    limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 200, description: "Items per page (default 50)" }),
-    ),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: "`nextCursor` of the previous page" })),
-  },
-  { additionalProperties: false },
-);
+const pageParams = {
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 200, description: "Items per page (default 50)" }),
+  ),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: "`nextCursor` of the previous page" })),
+};
+
+export const PageQuery = Type.Object(pageParams, { additionalProperties: false });
+
+/** A list's query string: the page parameters plus the list's own filters. */
+export const pageQueryWith = <P extends Parameters<typeof Type.Object>[0]>(filters: P) =>
+  Type.Object({ ...pageParams, ...filters }, { additionalProperties: false });
 
 export const FieldErrorSchema = Type.Object({
   field: Type.String(),

@@ -27,7 +27,11 @@ export async function addPaymentMethod(
   const errors: FieldError[] = [];
   const type: PaymentMethodType | undefined = PAYMENT_METHOD_TYPES.find((t) => t === input.type);
   if (!type)
-    errors.push({ field: "type", code: "invalid_type", message: `must be ${PAYMENT_METHOD_TYPES.join(", ")}` });
+    errors.push({
+      field: "type",
+      code: "invalid_type",
+      message: `must be ${PAYMENT_METHOD_TYPES.join(", ")}`,
+    });
   const label = input.label.trim();
   if (label === "") errors.push({ field: "label", code: "required", message: "is required" });
   if (input.instrumentFingerprint.trim() === "")

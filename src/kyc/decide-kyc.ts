@@ -15,7 +15,13 @@ export interface DecideKycInput {
 }
 
 export type KycDecisionOutcome =
-  | { applied: true; status: KycDecision; reviewId: string; verifiedAt: string | null; expiresAt: string | null }
+  | {
+      applied: true;
+      status: KycDecision;
+      reviewId: string;
+      verifiedAt: string | null;
+      expiresAt: string | null;
+    }
   | { applied: false; reason: "unknown_account" | "not_pending"; currentState: KycStatus | null };
 
 const MAX_REASON = 2000;
@@ -45,7 +51,8 @@ export async function applyKycDecision(
   const account = await lockAccount(tx, services.store.capabilities, input.accountId);
   if (!account) return { applied: false, reason: "unknown_account", currentState: null };
   const next = nextKycStatus(account.kyc_status, input.decision === "verified" ? "approve" : "reject");
-  if (next !== input.decision) return { applied: false, reason: "not_pending", currentState: account.kyc_status };
+  if (next !== input.decision)
+    return { applied: false, reason: "not_pending", currentState: account.kyc_status };
 
   const reason = input.reason.trim();
   const verifiedAt = next === "verified" ? input.at : null;
@@ -95,8 +102,12 @@ export async function decideKyc(
     const outcome = await applyKycDecision(tx, services, ctx, { ...input, decision, at: now });
     if (outcome.applied) return outcome;
     if (outcome.reason === "unknown_account") throw notFound("Account");
-    throw new AppError("invalid_transition", `Only a pending submission can be decided (it is ${outcome.currentState})`, {
-      extensions: { currentState: outcome.currentState },
-    });
+    throw new AppError(
+      "invalid_transition",
+      `Only a pending submission can be decided (it is ${outcome.currentState})`,
+      {
+        extensions: { currentState: outcome.currentState },
+      },
+    );
   });
 }

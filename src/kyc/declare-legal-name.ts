@@ -27,9 +27,12 @@ export async function declareLegalName(
     // Renaming an account under review or still verified would change what was (being) checked.
     const expired = account.kyc_expires_at !== null && account.kyc_expires_at <= now;
     if (account.kyc_status === "pending" || (account.kyc_status === "verified" && !expired))
-      throw conflict(`The account's own KYC is ${account.kyc_status}; submit again to change its legal name`, {
-        currentState: account.kyc_status,
-      });
+      throw conflict(
+        `The account's own KYC is ${account.kyc_status}; submit again to change its legal name`,
+        {
+          currentState: account.kyc_status,
+        },
+      );
     await updateAccountKyc(tx, account, { kyc_legal_name: legalName });
     await appendAuditEntry(tx, services.store.capabilities, {
       actor: ctx.actor,

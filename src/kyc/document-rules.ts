@@ -25,21 +25,4 @@ export async function classifyDocument(bytes: Uint8Array): Promise<DocumentConte
   return detected && isDocumentContentType(detected.mime) ? detected.mime : null;
 }
 
-export const MAX_FILE_NAME_BYTES = 255;
-
-// C0, DEL and C1 controls, and the bidirectional overrides that disguise "gpj.exe" as "exe.jpg".
-const CONTROL_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
-
-/**
- * Why a client-supplied file name is hostile, or null when it is fine. The name is never used
- * as a path here, but one that tries to be a path says the client is not a browser form.
- */
-export function fileNameProblem(name: string | undefined): string | null {
-  if (name === undefined || name.trim() === "") return "is empty";
-  if (Buffer.byteLength(name, "utf8") > MAX_FILE_NAME_BYTES)
-    return `is longer than ${MAX_FILE_NAME_BYTES} bytes`;
-  if (name.includes("/") || name.includes("\\")) return "contains a path separator";
-  if (name.includes("..")) return "contains ..";
-  if (CONTROL_OR_BIDI.test(name)) return "contains control characters";
-  return null;
-}
+export { fileNameProblem } from "../shared/file-names.js";

@@ -1,5 +1,5 @@
-import { deriveKey, keyedHash } from "../shared/secrets.js";
 import { newId } from "../shared/ids.js";
+import { deriveKey, keyedHash } from "../shared/secrets.js";
 import type { Tx } from "../store/database.js";
 import type { IdentityFingerprintTable } from "../store/schema.js";
 import { normaliseIdentityNumber } from "./model.js";

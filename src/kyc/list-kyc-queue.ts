@@ -91,6 +91,8 @@ export async function listKycQueue(
   }));
   const last = items[items.length - 1];
   const nextCursor =
-    rows.length > limit && last ? encodeQueueCursor({ submittedAt: last.submittedAt, id: last.accountId }) : null;
+    rows.length > limit && last
+      ? encodeQueueCursor({ submittedAt: last.submittedAt, id: last.accountId })
+      : null;
   return { items, nextCursor };
 }

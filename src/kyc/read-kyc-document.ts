@@ -1,7 +1,7 @@
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { notFound } from "../shared/errors.js";
-import { deriveKey, decrypt } from "../shared/secrets.js";
+import { decrypt, deriveKey } from "../shared/secrets.js";
 import { inTransaction } from "../store/database.js";
 import { type DocumentContentType, extensionFor, isDocumentContentType } from "./document-rules.js";
 import { documentContext } from "./upload-kyc-document.js";

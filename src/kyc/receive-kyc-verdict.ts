@@ -111,7 +111,8 @@ export async function receiveKycVerdict(
       .onConflict((oc) => oc.columns(["source", "message_id"]).doNothing())
       .executeTakeFirst();
     if (Number(recorded.numInsertedOrUpdatedRows ?? 0n) !== 1) return { duplicate: true };
-    if (parsed.kind === "ignored") return { applied: false, reason: `event type ${parsed.type} is not handled` };
+    if (parsed.kind === "ignored")
+      return { applied: false, reason: `event type ${parsed.type} is not handled` };
     const outcome = await applyKycDecision(tx, services, ctx, {
       accountId: parsed.accountId,
       decision: parsed.verdict,

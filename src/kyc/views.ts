@@ -70,6 +70,8 @@ export function kycReviewView(r: KycReviewTable) {
   return { decision: r.decision, reason: r.reason, decidedBy: r.decided_by, at: r.created_at };
 }
 
-export function paymentMethodView(p: Omit<PaymentMethodTable, "fingerprint_id">) {
+export function paymentMethodView(
+  p: Pick<PaymentMethodTable, "id" | "type" | "label" | "status" | "created_at">,
+) {
   return { id: p.id, type: p.type, label: p.label, status: p.status, createdAt: p.created_at };
 }

@@ -32,7 +32,7 @@ export async function createAccount(
       .select(["id", "kind"])
       .where("id", "=", input.organisationId)
       .executeTakeFirst();
-    if (!org || org.kind !== "customer") throw notFound("Organisation");
+    if (org?.kind !== "customer") throw notFound("Organisation");
     if (input.externalId) {
       const taken = await tx
         .selectFrom("accounts")

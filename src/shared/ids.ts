@@ -16,6 +16,10 @@ export const ID_PREFIXES = {
   paymentMethod: "pm",
   identityFingerprint: "idf",
   auditEntry: "aud",
+  job: "job",
+  import: "imp",
+  charge: "chg",
+  evidence: "evd",
   request: "req",
 } as const;
 

@@ -30,6 +30,8 @@ export type Tx = Transaction<Database>;
 
 export interface Store {
   readonly db: Db;
+  /** The better-sqlite3 handle behind `db` (SQLite only), for bulk inserts inside a transaction. */
+  readonly sqlite?: SQLite.Database;
   readonly engine: Engine;
   readonly capabilities: DialectCapabilities;
   /** A redacted description for logs (`sqlite:./data/x.sqlite`, `postgres://host:5432/db`). */
@@ -70,6 +72,7 @@ function openSqlite(path: string): Store {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
+    sqlite,
     engine: "sqlite",
     capabilities: CAPABILITIES.sqlite,
     description: `sqlite:${path}`,

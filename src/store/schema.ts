@@ -172,4 +172,172 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_log_head: AuditLogHeadTable;
   idempotency_keys: IdempotencyKeyTable;
+  imports: ImportTable;
+  charges: ChargeTable;
+  usage_intervals: UsageIntervalTable;
+  subscriptions: SubscriptionTable;
+  incidents: IncidentTable;
+  promotions: PromotionTable;
+  payments: PaymentTable;
+  jobs: JobTable;
+}
+
+/** A charge as stored: FOCUS columns in snake_case, all text (exact decimals, ISO UTC times). */
+export interface ChargeTable {
+  id: string;
+  organisation_id: string;
+  account_id: string;
+  import_id: string;
+  source_ref: string;
+  /** `YYYY-MM` of ChargePeriodStart (UTC), for month filters. */
+  month: string;
+  billing_account_id: string | null;
+  billing_account_name: string | null;
+  sub_account_id: string | null;
+  sub_account_name: string | null;
+  provider_name: string | null;
+  publisher_name: string | null;
+  invoice_issuer_name: string | null;
+  invoice_id: string | null;
+  billing_period_start: string | null;
+  billing_period_end: string | null;
+  charge_period_start: string | null;
+  charge_period_end: string | null;
+  charge_category: string | null;
+  charge_class: string | null;
+  charge_frequency: string | null;
+  charge_description: string | null;
+  service_name: string | null;
+  service_category: string | null;
+  region_id: string | null;
+  region_name: string | null;
+  availability_zone: string | null;
+  resource_id: string | null;
+  resource_name: string | null;
+  resource_type: string | null;
+  sku_id: string | null;
+  sku_price_id: string | null;
+  pricing_category: string | null;
+  consumed_quantity: string | null;
+  consumed_unit: string | null;
+  pricing_quantity: string | null;
+  pricing_unit: string | null;
+  list_unit_price: string | null;
+  contracted_unit_price: string | null;
+  billed_cost: string | null;
+  effective_cost: string | null;
+  list_cost: string | null;
+  contracted_cost: string | null;
+  billing_currency: string | null;
+  commitment_discount_id: string | null;
+  commitment_discount_status: string | null;
+  commitment_discount_type: string | null;
+  commitment_discount_category: string | null;
+  commitment_discount_quantity: string | null;
+  commitment_discount_unit: string | null;
+  tags: string | null;
+  extensions: string | null;
+}
+
+export interface ImportTable {
+  id: string;
+  organisation_id: string;
+  kind: string;
+  file_name: string;
+  content_sha256: string;
+  format: string | null;
+  status: "queued" | "running" | "succeeded" | "failed";
+  rows_total: number | null;
+  rows_imported: number;
+  rows_invalid: number;
+  /** Problem details of a failed import, JSON. */
+  error: string | null;
+  /** The earlier import of the same bytes, when this one was a no-op. */
+  duplicate_of: string | null;
+  /** Content-addressed copy of an uploaded file awaiting its job. */
+  upload_path: string | null;
+  /** JSON: format override, report-invalid, default currency. */
+  options: string;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface EvidenceRow {
+  id: string;
+  organisation_id: string;
+  import_id: string;
+  source_ref: string;
+}
+
+export interface UsageIntervalTable extends EvidenceRow {
+  resource_id: string;
+  start_at: string;
+  end_at: string;
+  quantity: string | null;
+  unit: string | null;
+}
+
+export interface SubscriptionTable extends EvidenceRow {
+  subscription_id: string;
+  account_ref: string;
+  resource_id: string | null;
+  service_name: string;
+  term: string;
+  started_at: string;
+  renews_at: string | null;
+  auto_renew: number;
+  cancelled_at: string | null;
+}
+
+export interface IncidentTable extends EvidenceRow {
+  incident_id: string;
+  service_name: string;
+  region_id: string;
+  /** JSON array. */
+  resource_ids: string;
+  start_at: string;
+  end_at: string;
+  status_page_url: string | null;
+}
+
+export interface PromotionTable extends EvidenceRow {
+  promotion_id: string;
+  code: string | null;
+  account_ref: string;
+  service_names: string;
+  region_ids: string;
+  discount_percent: string | null;
+  credit_amount: string | null;
+  currency: string | null;
+  valid_from: string;
+  valid_to: string;
+}
+
+export interface PaymentTable extends EvidenceRow {
+  payment_id: string;
+  account_ref: string;
+  invoice_id: string | null;
+  method: string;
+  /** Keyed hash of the instrument fingerprint (identity_fingerprints), never the fingerprint. */
+  instrument_fingerprint_id: string | null;
+  amount: string;
+  currency: string;
+  paid_at: string;
+}
+
+export interface JobTable {
+  id: string;
+  kind: string;
+  payload: string;
+  status: "queued" | "running" | "succeeded" | "dead";
+  attempts: number;
+  max_attempts: number;
+  run_after: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
 }

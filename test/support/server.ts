@@ -2,6 +2,8 @@ import type { AddressInfo } from "node:net";
 import { type Config, loadConfig } from "../../src/config.js";
 import { type DemoWorld, seedDemo } from "../../src/demo/seed-demo.js";
 import { type App, buildApp } from "../../src/http/app.js";
+import { JOB_HANDLERS } from "../../src/jobs/handlers.js";
+import { startWorker, type Worker } from "../../src/jobs/worker.js";
 import { fixedClock } from "../../src/shared/clock.js";
 import type { Services } from "../../src/shared/context.js";
 import type { Engine } from "../../src/store/database.js";
@@ -34,6 +36,8 @@ export interface TestServer {
   services: Services;
   clock: ReturnType<typeof fixedClock>;
   world: DemoWorld;
+  /** Background jobs run only when a test drains them, so each step is observable. */
+  worker: Worker;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,7 @@ export async function startTestServer(engine: Engine, overrides: Partial<Config>
   const world = await seedDemo(services);
   if (!world) throw new Error("fresh test database already had demo data");
   const app = await buildApp(services, { logger: false });
+  const worker = startWorker(services, JOB_HANDLERS, { workerId: "test", pollMs: 0 });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
@@ -57,7 +62,9 @@ export async function startTestServer(engine: Engine, overrides: Partial<Config>
     services,
     clock,
     world,
+    worker,
     close: async () => {
+      await worker.stop();
       await app.close();
       await testStore.cleanup();
     },

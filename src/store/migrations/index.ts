@@ -1,13 +1,17 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import type { DialectCapabilities, Store } from "../database.js";
 import * as m0001 from "./0001-foundation.js";
+import * as m0002 from "./0002-billing-data.js";
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
 }
 
 /** One ordered list for both engines; engine differences come in through `caps`. */
-const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [["0001-foundation", m0001]];
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
+  ["0001-foundation", m0001],
+  ["0002-billing-data", m0002],
+];
 
 class InCodeMigrations implements MigrationProvider {
   constructor(private readonly caps: DialectCapabilities) {}

@@ -1,0 +1,21 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { decimalParser, utcTimestampParser, enumParser, enumOf } from "./src/billing/values.js";
+import { scanCsvLines } from "./src/billing/csv-lines.js";
+const inst = await DuckDBInstance.create(":memory:", { preserve_insertion_order: "true" });
+const c = await inst.connect();
+await c.run("SET TimeZone='UTC'");
+const f = "/tmp/exp/focus1m.csv";
+async function time(label: string, fn: () => Promise<unknown>) { const t = performance.now(); const r = await fn(); console.log(label, Math.round(performance.now() - t), "ms", r ?? ""); }
+await time("scan js", () => scanCsvLines(f, "csv").then(m => m.records));
+await time("varchar load", () => c.run(`CREATE TABLE t AS SELECT * FROM read_csv('${f}', all_varchar=true)`));
+const q = (e: string) => `SELECT count(*) FROM (SELECT ${e} AS x FROM t) WHERE x IS NOT NULL`;
+await time("count", () => c.runAndReadAll(q("BilledCost")));
+await time("cast decimal", () => c.runAndReadAll(q("TRY_CAST(BilledCost AS DECIMAL(38,18))")));
+await time("regex decimal", () => c.runAndReadAll(q(decimalParser.outputs.value!("BilledCost"))));
+await time("cast tstz", () => c.runAndReadAll(q("TRY_CAST(ChargePeriodStart AS TIMESTAMPTZ)")));
+await time("cast ts", () => c.runAndReadAll(q("TRY_CAST(ChargePeriodStart AS TIMESTAMP)")));
+await time("tz(utc, tstz)", () => c.runAndReadAll(q("timezone('UTC', TRY_CAST(ChargePeriodStart AS TIMESTAMPTZ))")));
+await time("tstz::timestamp", () => c.runAndReadAll(q("CAST(TRY_CAST(ChargePeriodStart AS TIMESTAMPTZ) AS TIMESTAMP)")));
+await time("regex ts full", () => c.runAndReadAll(q(utcTimestampParser.outputs.value!("ChargePeriodStart"))));
+await time("regex only ts", () => c.runAndReadAll(q(`regexp_full_match(ChargePeriodStart, '\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}(:?\\d{2})?)?)?')`)));
+await time("enum", () => c.runAndReadAll(q(enumParser(enumOf(["Usage","Purchase","Tax","Credit","Adjustment"])).outputs.value!("ChargeCategory"))));

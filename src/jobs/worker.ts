@@ -1,0 +1,142 @@
+import { sql } from "kysely";
+import type { Services } from "../shared/context.js";
+import type { JobTable } from "../store/schema.js";
+import type { JobKind } from "./enqueue-job.js";
+
+export type JobHandler = (
+  services: Services,
+  payload: Record<string, unknown>,
+  job: JobTable,
+) => Promise<void>;
+
+export interface WorkerOptions {
+  workerId: string;
+  pollMs?: number;
+  /** A claimed job not finished by then is presumed abandoned (its worker died) and retried. */
+  leaseMs?: number;
+  onError?: (job: JobTable, error: unknown) => void;
+}
+
+export interface Worker {
+  /** Runs ready jobs until none is left; resolves with how many ran. For tests and the CLI. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Exponential backoff: 2 s, 4 s, 8 s … capped at 10 minutes. */
+export const retryDelayMs = (attempts: number): number => Math.min(2 ** attempts * 1000, 600_000);
+
+/**
+ * Claims one ready job. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets any number of workers
+ * share the queue without taking the same job; SQLite has one in-process worker.
+ */
+export async function claimJob(
+  services: Services,
+  workerId: string,
+  leaseMs: number,
+): Promise<JobTable | null> {
+  const { store, clock } = services;
+  const now = clock.now();
+  const at = now.toISOString();
+  const lockedUntil = new Date(now.getTime() + leaseMs).toISOString();
+  const lock = store.capabilities.rowLocks ? sql`for update skip locked` : sql``;
+  const result = await sql<JobTable>`
+    update jobs set status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil},
+      attempts = attempts + 1
+    where id = (
+      select id from jobs
+      where (status = 'queued' and run_after <= ${at}) or (status = 'running' and locked_until < ${at})
+      order by run_after, id
+      limit 1
+      ${lock}
+    )
+    returning *`.execute(store.db);
+  return result.rows[0] ?? null;
+}
+
+async function finish(services: Services, job: JobTable, error: unknown): Promise<void> {
+  const now = services.clock.now();
+  const db = services.store.db;
+  if (error === null) {
+    await db
+      .updateTable("jobs")
+      .set({ status: "succeeded", finished_at: now.toISOString(), locked_by: null, locked_until: null })
+      .where("id", "=", job.id)
+      .execute();
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const dead = job.attempts >= job.max_attempts;
+  await db
+    .updateTable("jobs")
+    .set({
+      status: dead ? "dead" : "queued",
+      last_error: message.slice(0, 4000),
+      run_after: new Date(now.getTime() + retryDelayMs(job.attempts)).toISOString(),
+      locked_by: null,
+      locked_until: null,
+      finished_at: dead ? now.toISOString() : null,
+    })
+    .where("id", "=", job.id)
+    .execute();
+}
+
+export function startWorker(
+  services: Services,
+  handlers: Partial<Record<JobKind, JobHandler>>,
+  options: WorkerOptions,
+): Worker {
+  const pollMs = options.pollMs ?? 500;
+  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  let stopped = false;
+  let running: Promise<number> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function runOne(): Promise<boolean> {
+    const job = await claimJob(services, options.workerId, leaseMs);
+    if (!job) return false;
+    const handler = handlers[job.kind as JobKind];
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      await handler(services, JSON.parse(job.payload) as Record<string, unknown>, job);
+      await finish(services, job, null);
+    } catch (error) {
+      options.onError?.(job, error);
+      await finish(services, job, error);
+    }
+    return true;
+  }
+
+  async function drainOnce(): Promise<number> {
+    let n = 0;
+    while (!stopped && (await runOne())) n += 1;
+    return n;
+  }
+
+  function drain(): Promise<number> {
+    // One drain at a time per worker; a caller joins the one in progress.
+    running ??= drainOnce().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  const tick = () => {
+    if (stopped) return;
+    drain()
+      .catch((error) => options.onError?.({ id: "-", kind: "-" } as JobTable, error))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, pollMs);
+      });
+  };
+  if (pollMs > 0) timer = setTimeout(tick, pollMs);
+
+  return {
+    drain,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

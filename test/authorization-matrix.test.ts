@@ -1,0 +1,300 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../src/shared/ids.js";
+import { type Caller, call, login } from "./support/client.js";
+import { testEngines } from "./support/engines.js";
+import { startTestServer, type TestServer } from "./support/server.js";
+import { PNG } from "./support/uploads.js";
+
+/**
+ * Every route × every role × own vs foreign organisation. The target is always Acme's;
+ * for owner@globex.example it is a foreign organisation, which must answer 404 — never
+ * 403 and never data. Expected access is written out here, not derived from the
+ * authorisation module, so a change to either shows up.
+ */
+const engines = await testEngines();
+
+const CUSTOMER = ["acme:owner", "acme:billing_admin", "acme:billing_contact", "acme:viewer"] as const;
+const STAFF = [
+  "staff:support_agent",
+  "staff:reviewer",
+  "staff:senior_reviewer",
+  "staff:compliance_officer",
+  "staff:finance",
+  "staff:admin",
+] as const;
+const TOKENS = ["token:read", "token:write"] as const;
+const ALL = [...CUSTOMER, ...STAFF, ...TOKENS, "globex:owner", "anonymous"] as const;
+type Who = (typeof ALL)[number];
+
+const LOGINS: Record<Exclude<Who, (typeof TOKENS)[number] | "anonymous">, string> = {
+  "acme:owner": "owner@acme.example",
+  "acme:billing_admin": "admin@acme.example",
+  "acme:billing_contact": "billing@acme.example",
+  "acme:viewer": "viewer@acme.example",
+  "globex:owner": "owner@globex.example",
+  "staff:support_agent": "agent@nimbus.example",
+  "staff:reviewer": "reviewer@nimbus.example",
+  "staff:senior_reviewer": "senior@nimbus.example",
+  "staff:compliance_officer": "compliance@nimbus.example",
+  "staff:finance": "finance@nimbus.example",
+  "staff:admin": "admin@nimbus.example",
+};
+
+interface Ctx {
+  server: TestServer;
+  acme: TestServer["world"]["customers"]["acme"];
+  owner: Caller;
+  /** A KYC document uploaded before the matrix runs. */
+  documentId: string;
+}
+
+interface RouteCase {
+  route: string;
+  method: "GET" | "POST" | "DELETE";
+  /** Builds the path (and any fresh target it needs) for one call. */
+  path: (ctx: Ctx) => Promise<string> | string;
+  body?: (ctx: Ctx) => unknown;
+  multipart?: () => FormData;
+  allowed: readonly Who[];
+  /** Principals for whom the route itself is invisible (provider-wide routes): 404 rather than 403. */
+  hidden?: readonly Who[];
+}
+
+const READERS: readonly Who[] = [...CUSTOMER, ...STAFF, ...TOKENS];
+const BILLING_READERS: readonly Who[] = [
+  ...CUSTOMER,
+  "staff:support_agent",
+  "staff:reviewer",
+  "staff:senior_reviewer",
+  "staff:finance",
+  "staff:admin",
+  ...TOKENS,
+];
+
+async function freshMembership(ctx: Ctx): Promise<string> {
+  const db = ctx.server.services.store.db;
+  const at = new Date().toISOString();
+  const userId = newId("user");
+  await db
+    .insertInto("users")
+    .values({
+      id: userId,
+      email: `${userId}@acme.example`,
+      name: "Temp",
+      password_hash: "x",
+      failed_logins: 0,
+      disabled: 0,
+      created_at: at,
+    })
+    .execute();
+  const id = newId("membership");
+  await db
+    .insertInto("memberships")
+    .values({ id, user_id: userId, organisation_id: ctx.acme.organisationId, role: "viewer", created_at: at })
+    .execute();
+  return id;
+}
+
+async function freshToken(ctx: Ctx): Promise<string> {
+  const id = newId("apiToken");
+  await ctx.server.services.store.db
+    .insertInto("api_tokens")
+    .values({
+      id,
+      organisation_id: ctx.acme.organisationId,
+      name: "t",
+      token_hash: id,
+      account_ids: null,
+      permissions: '["billing:read"]',
+      created_by: "x",
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return id;
+}
+
+const ROUTES: RouteCase[] = [
+  {
+    route: "GET /organisations/:id",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}`,
+    allowed: READERS,
+  },
+  {
+    route: "GET /organisations/:id/accounts",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/accounts`,
+    allowed: READERS,
+  },
+  {
+    route: "GET /accounts/:id",
+    method: "GET",
+    path: (c) => `/accounts/${c.acme.memberAccountIds[0]}`,
+    allowed: READERS,
+  },
+  {
+    route: "POST /organisations/:id/accounts",
+    method: "POST",
+    path: (c) => `/organisations/${c.acme.organisationId}/accounts`,
+    body: () => ({ name: `Acme — ${newId("account")}`, currency: "USD" }),
+    allowed: ["acme:owner", "staff:admin"],
+  },
+  {
+    route: "GET /organisations/:id/members",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/members`,
+    allowed: [...CUSTOMER, ...STAFF],
+  },
+  {
+    route: "POST /organisations/:id/members",
+    method: "POST",
+    path: (c) => `/organisations/${c.acme.organisationId}/members`,
+    body: () => ({ email: "viewer@acme.example", role: "viewer" }),
+    allowed: ["acme:owner", "staff:admin"],
+  },
+  {
+    route: "DELETE /organisations/:id/members/:membershipId",
+    method: "DELETE",
+    path: async (c) => `/organisations/${c.acme.organisationId}/members/${await freshMembership(c)}`,
+    allowed: ["acme:owner", "staff:admin"],
+  },
+  {
+    route: "GET /organisations/:id/tokens",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/tokens`,
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "POST /organisations/:id/tokens",
+    method: "POST",
+    path: (c) => `/organisations/${c.acme.organisationId}/tokens`,
+    body: () => ({ name: "matrix", permissions: ["billing:read"] }),
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "POST /organisations/:id/tokens/:tokenId/revoke",
+    method: "POST",
+    path: async (c) => `/organisations/${c.acme.organisationId}/tokens/${await freshToken(c)}/revoke`,
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "GET /organisations/:id/audit-log",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/audit-log`,
+    allowed: ["acme:owner", "staff:compliance_officer", "staff:admin"],
+  },
+  {
+    route: "POST /users",
+    method: "POST",
+    path: () => "/users",
+    body: () => ({ email: `${newId("user")}@example.com`, name: "New", password: "long-enough" }),
+    allowed: ["staff:admin"],
+    hidden: [...CUSTOMER, ...TOKENS, "globex:owner"],
+  },
+  {
+    route: "POST /organisations",
+    method: "POST",
+    path: () => "/organisations",
+    body: () => ({ name: "Initech", billingAccount: { name: "Initech — billing", currency: "EUR" } }),
+    allowed: ["staff:admin"],
+    hidden: [...CUSTOMER, ...TOKENS, "globex:owner"],
+  },
+  {
+    route: "GET /organisations/:id/imports",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/imports`,
+    allowed: BILLING_READERS,
+  },
+  {
+    route: "POST /organisations/:id/imports",
+    method: "POST",
+    path: (c) => `/organisations/${c.acme.organisationId}/imports`,
+    multipart: () => {
+      const form = new FormData();
+      form.append("kind", "usage");
+      form.append(
+        "file",
+        new Blob([
+          `{"resourceId":"i-${newId("job")}","start":"2026-05-01T00:00:00Z","end":"2026-05-01T01:00:00Z"}\n`,
+        ]),
+        "usage.jsonl",
+      );
+      return form;
+    },
+    allowed: ["acme:owner", "acme:billing_admin", "acme:billing_contact", "token:write"],
+  },
+  {
+    route: "GET /organisations/:id/charges",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/charges`,
+    allowed: BILLING_READERS,
+  },
+];
+
+describe.each(engines)("authorisation matrix on %s", (engine) => {
+  let server: TestServer;
+  let ctx: Ctx;
+  const callers = new Map<Who, Caller>();
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    for (const [who, email] of Object.entries(LOGINS))
+      callers.set(who as Who, await login(server.baseUrl, email));
+    const owner = callers.get("acme:owner")!;
+    const acme = server.world.customers.acme;
+    const form = new FormData();
+    form.append("kind", "passport");
+    form.append("file", new Blob([PNG]), "passport.png");
+    const doc = await call<{ id: string }>(
+      server.baseUrl,
+      "POST",
+      `/accounts/${acme.memberAccountIds[0]}/kyc/documents`,
+      {
+        as: owner,
+        rawBody: form,
+      },
+    );
+    ctx = { server, acme, owner, documentId: doc.body.id };
+    for (const [who, permissions] of [
+      ["token:read", ["billing:read", "refunds:read", "kyc:read"]],
+      ["token:write", ["billing:write", "refunds:write", "kyc:write"]],
+    ] as const) {
+      const res = await call<{ token: string }>(
+        server.baseUrl,
+        "POST",
+        `/organisations/${ctx.acme.organisationId}/tokens`,
+        {
+          as: owner,
+          body: { name: who, permissions },
+        },
+      );
+      callers.set(who, { bearer: res.body.token });
+    }
+    callers.set("anonymous", {});
+  });
+  afterAll(async () => server?.close());
+
+  for (const route of ROUTES) {
+    it.each(ALL.map((w) => [w]))(`${route.route} as %s`, async (who) => {
+      const path = await route.path(ctx);
+      const res = await call<{ code?: string }>(server.baseUrl, route.method, path, {
+        as: callers.get(who),
+        body: route.body?.(ctx),
+        rawBody: route.multipart?.(),
+      });
+      if (who === "anonymous") {
+        expect(res.status).toBe(401);
+        return;
+      }
+      if (route.allowed.includes(who)) {
+        expect([401, 403, 404], `${route.route} as ${who}: ${res.text}`).not.toContain(res.status);
+        expect(res.status).toBeLessThan(500);
+        return;
+      }
+      const foreign = who === "globex:owner" || route.hidden?.includes(who);
+      expect(res.status, `${route.route} as ${who}: ${res.text}`).toBe(foreign ? 404 : 403);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      if (foreign) expect(res.text).not.toContain("Acme");
+    });
+  }
+});
