@@ -113,7 +113,7 @@ describe("refund-desk CLI on a fresh SQLite file", () => {
     } finally {
       await store.close();
     }
-  });
+  }, 180_000);
 
   it("refuses a database URL it does not understand", async () => {
     const res = await runCli(["migrate"], { ...env, REFUND_DESK_DATABASE_URL: "mysql://x" });

@@ -13,17 +13,37 @@ export const FINDING_KINDS = [
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
-export const OUTCOMES = ["refund_original_method", "account_credit", "partial_refund", "service_adjustment", "denied"] as const;
+export const OUTCOMES = [
+  "refund_original_method",
+  "account_credit",
+  "partial_refund",
+  "service_adjustment",
+  "denied",
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export type EvidenceRef =
   | { type: "charge"; ref: string }
   | { type: "usage"; ref: string; resourceId: string; start: string; end: string }
   | { type: "subscription"; ref: string; subscriptionId: string }
-  | { type: "incident"; ref: string; incidentId: string; start: string; end: string; statusPageUrl: string | null }
+  | {
+      type: "incident";
+      ref: string;
+      incidentId: string;
+      start: string;
+      end: string;
+      statusPageUrl: string | null;
+    }
   | { type: "promotion"; ref: string; promotionId: string }
   | { type: "correction"; ref: string; amount: string }
-  | { type: "sla"; clauseId: string; thresholdPercent: string; availabilityPercent: string; creditPercent: string; sourceUrl: string };
+  | {
+      type: "sla";
+      clauseId: string;
+      thresholdPercent: string;
+      availabilityPercent: string;
+      creditPercent: string;
+      sourceUrl: string;
+    };
 
 export interface Finding {
   /** `f-` + 16 hex digits of SHA-256(kind, sorted charge refs): stable across runs. */

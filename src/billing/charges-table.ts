@@ -61,8 +61,11 @@ export const SOURCE_COLUMNS = [
   { name: "x_SourceFile", type: "VARCHAR" },
   /** CSV line (header is line 1) or Parquet row (first data row is 0). */
   { name: "x_SourceLine", type: "BIGINT" },
-  /** `FILE:LINE` or `FILE:ROW`: what findings cite. */
-  { name: "x_SourceRef", type: "VARCHAR" },
+  /** `FILE:LINE` or `FILE:ROW`: what findings cite. A virtual column: never insert into it. */
+  {
+    name: "x_SourceRef",
+    type: `VARCHAR GENERATED ALWAYS AS (x_SourceFile || ':' || CAST(x_SourceLine AS VARCHAR)) VIRTUAL`,
+  },
   /** JSON object of every source column that has no FOCUS column, verbatim (nulls left out). */
   { name: "x_Extensions", type: "VARCHAR" },
 ] as const;
@@ -70,6 +73,14 @@ export const SOURCE_COLUMNS = [
 export const CHARGES_TABLE = "charges";
 
 export const CHARGES_COLUMNS = [...FOCUS_COLUMNS, ...SOURCE_COLUMNS];
+
+/** The columns an INSERT into `charges` names (all but the generated `x_SourceRef`). */
+export const INSERTED_COLUMNS = [
+  ...FOCUS_COLUMNS.map((c) => c.name),
+  "x_SourceFile",
+  "x_SourceLine",
+  "x_Extensions",
+];
 
 export const CREATE_CHARGES_TABLE = `CREATE TABLE IF NOT EXISTS ${CHARGES_TABLE} (\n${CHARGES_COLUMNS.map(
   (c) => `  "${c.name}" ${c.type}`,

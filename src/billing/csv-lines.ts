@@ -19,14 +19,20 @@ export interface CsvLineMap {
   offsets: Array<{ index: number; offset: number }>;
   /** Line on which a quote opened that the file never closes, if any. */
   unclosedQuoteLine: number | null;
+  /** Record separators of more than one style (`\n`, `\r\n`, `\r`): DuckDB's strict reader rejects that. */
+  mixedLineBreaks: boolean;
 }
+
+const BREAK_LF = 1;
+const BREAK_CRLF = 2;
+const BREAK_CR = 4;
 
 /**
  * One pass over the file's bytes (decompressed), following RFC 4180 quoting: a line break inside a
  * quoted field belongs to the field; `\r\n`, `\n` and a lone `\r` each end one line; a line holding
  * nothing is blank and starts no record.
  */
-export async function scanCsvLines(path: string, kind: FileKind): Promise<CsvLineMap> {
+export async function scanCsvLines(path: string, kind: FileKind, chunkBytes?: number): Promise<CsvLineMap> {
   const offsets: Array<{ index: number; offset: number }> = [];
   let inQuote = false;
   let inRecord = false;
@@ -35,13 +41,76 @@ export async function scanCsvLines(path: string, kind: FileKind): Promise<CsvLin
   let quoteLine = 0;
   let index = -2; // the header will be record -1
   let offset = 0;
+  /** Styles of the line breaks seen outside quotes; `crOutside`: a `\r` outside quotes, style pending. */
+  let styles = 0;
+  let crOutside = false;
 
-  for await (const chunk of openBytes(path, kind)) {
+  const startRecord = () => {
+    inRecord = true;
+    index++;
+    if (index >= 0) {
+      const o = line - (index + 2);
+      if (o !== offset) {
+        offsets.push({ index, offset: o });
+        offset = o;
+      }
+    }
+  };
+
+  for await (const chunk of openBytes(path, kind, chunkBytes)) {
     const bytes = chunk as Buffer;
     const n = bytes.length;
+    const find = (byte: number, from: number) => {
+      const k = bytes.indexOf(byte, from);
+      return k === -1 ? n : k;
+    };
     let i = 0;
+    if (!afterCr && !crOutside && bytes.indexOf(CR) === -1) {
+      // Fast path (no `\r` in this chunk): jump between quotes and line feeds with indexOf.
+      let nextQuote = -1;
+      let nextLf = -1;
+      while (i < n) {
+        if (nextQuote < i) nextQuote = find(QUOTE, i);
+        if (inQuote) {
+          for (;;) {
+            if (nextLf < i) nextLf = find(LF, i);
+            if (nextLf >= nextQuote) break;
+            line++;
+            i = nextLf + 1;
+          }
+          if (nextQuote === n) {
+            i = n;
+            break;
+          }
+          inQuote = false;
+          i = nextQuote + 1;
+          continue;
+        }
+        if (nextLf < i) nextLf = find(LF, i);
+        if (nextLf === i) {
+          inRecord = false;
+          styles |= BREAK_LF;
+          line++;
+          i++;
+          continue;
+        }
+        if (!inRecord) startRecord();
+        if (nextQuote < nextLf) {
+          inQuote = true;
+          quoteLine = line;
+          i = nextQuote + 1;
+        } else {
+          i = nextLf;
+        }
+      }
+      continue;
+    }
     while (i < n) {
       const b = bytes[i] as number;
+      if (crOutside) {
+        crOutside = false;
+        styles |= b === LF ? BREAK_CRLF : BREAK_CR;
+      }
       if (afterCr) {
         afterCr = false;
         if (b === LF) {
@@ -50,75 +119,52 @@ export async function scanCsvLines(path: string, kind: FileKind): Promise<CsvLin
         }
       }
       if (inQuote) {
-        // Jump to the next quote, counting the line breaks on the way.
-        const q = bytes.indexOf(QUOTE, i);
-        const end = q === -1 ? n : q;
-        for (let j = i; j < end; j++) {
-          const c = bytes[j];
-          if (c === LF) {
-            if (!(j > i && bytes[j - 1] === CR)) line++;
-          } else if (c === CR) {
-            line++;
-          }
+        if (b === QUOTE) inQuote = false;
+        else if (b === LF) line++;
+        else if (b === CR) {
+          line++;
+          afterCr = true;
         }
-        // A `\r` at the chunk end may pair with a `\n` at the next chunk's start.
-        if (q === -1) {
-          afterCr = n > i && bytes[n - 1] === CR;
-          i = n;
-        } else {
-          inQuote = false;
-          i = q + 1;
-        }
+        i++;
         continue;
       }
       if (b === LF || b === CR) {
         inRecord = false;
         line++;
         afterCr = b === CR;
+        if (b === CR) crOutside = true;
+        else styles |= BREAK_LF;
         i++;
         continue;
       }
-      if (!inRecord) {
-        inRecord = true;
-        index++;
-        if (index >= 0) {
-          const o = line - (index + 2);
-          if (o !== offset) {
-            offsets.push({ index, offset: o });
-            offset = o;
-          }
-        }
-      }
+      if (!inRecord) startRecord();
       if (b === QUOTE) {
         inQuote = true;
         quoteLine = line;
-        i++;
-        continue;
       }
-      // Skip the rest of an unquoted stretch: up to the next quote or line break.
-      let j = i + 1;
-      while (j < n) {
-        const c = bytes[j];
-        if (c === QUOTE || c === LF || c === CR) break;
-        j++;
-      }
-      i = j;
+      i++;
     }
   }
-  // A `\r\n` split across chunks inside quotes was counted as two breaks only if the `\n` was seen
-  // as a fresh break: `afterCr` above swallows it, so counts stay exact.
-  return { records: Math.max(0, index + 1), offsets, unclosedQuoteLine: inQuote ? quoteLine : null };
+  if (crOutside) styles |= BREAK_CR;
+  return {
+    records: Math.max(0, index + 1),
+    offsets,
+    unclosedQuoteLine: inQuote ? quoteLine : null,
+    mixedLineBreaks: styles !== 0 && (styles & (styles - 1)) !== 0,
+  };
 }
 
-/** The 1-based line holding byte `offset` of the (decompressed) file. */
-export async function lineAtByteOffset(path: string, kind: FileKind, offset: number): Promise<number> {
+/**
+ * The 1-based line of the record starting at or after byte `offset` of the (decompressed) file: line
+ * breaks from `offset` on (blank lines DuckDB reports as part of the record) are skipped.
+ */
+export async function recordLineAt(path: string, kind: FileKind, offset: number): Promise<number> {
   let line = 1;
-  let seen = 0;
+  let position = 0;
   let afterCr = false;
   for await (const chunk of openBytes(path, kind)) {
     const bytes = chunk as Buffer;
-    const end = Math.min(bytes.length, offset - seen);
-    for (let i = 0; i < end; i++) {
+    for (let i = 0; i < bytes.length; i++, position++) {
       const b = bytes[i];
       if (b === LF) {
         if (!afterCr) line++;
@@ -127,11 +173,10 @@ export async function lineAtByteOffset(path: string, kind: FileKind, offset: num
         line++;
         afterCr = true;
       } else {
+        if (position >= offset) return line;
         afterCr = false;
       }
     }
-    seen += bytes.length;
-    if (seen >= offset) break;
   }
   return line;
 }

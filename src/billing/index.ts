@@ -11,7 +11,19 @@ export {
   type RowProblem,
   type SourcePosition,
 } from "./charge.js";
-export { CHARGES_COLUMNS, CHARGES_TABLE, CREATE_CHARGES_TABLE, FOCUS_COLUMNS, type FocusColumn } from "./charges-table.js";
+export {
+  CHARGES_COLUMNS,
+  CHARGES_TABLE,
+  CREATE_CHARGES_TABLE,
+  FOCUS_COLUMNS,
+  type FocusColumn,
+  INSERTED_COLUMNS,
+} from "./charges-table.js";
 export { detectBillFormat } from "./detect-format.js";
-export { type LoadChargeFileOptions, type LoadChargeFileResult, loadChargeFile, MAX_LINE_BYTES } from "./load-charges.js";
+export {
+  type LoadChargeFileOptions,
+  type LoadChargeFileResult,
+  loadChargeFile,
+  MAX_LINE_BYTES,
+} from "./load-charges.js";
 export { type ReadChargeBatchesOptions, readChargeBatches } from "./read-charge-rows.js";

@@ -6,8 +6,14 @@ import { AppError } from "../shared/errors.js";
 import type { Analytics } from "./analytics.js";
 import { badFile, quoteValue } from "./bad-file.js";
 import type { BillFormat, RowProblem } from "./charge.js";
-import { CHARGES_TABLE, CREATE_CHARGES_TABLE, FOCUS_COLUMNS, type FocusColumn } from "./charges-table.js";
-import { type CsvLineMap, lineAtByteOffset, scanCsvLines, writeWithUnixLineBreaks } from "./csv-lines.js";
+import {
+  CHARGES_TABLE,
+  CREATE_CHARGES_TABLE,
+  FOCUS_COLUMNS,
+  type FocusColumn,
+  INSERTED_COLUMNS,
+} from "./charges-table.js";
+import { type CsvLineMap, recordLineAt, scanCsvLines, writeWithUnixLineBreaks } from "./csv-lines.js";
 import { detectBillFormat } from "./detect-format.js";
 import { focusColumnOf } from "./formats/focus.js";
 import { FORMAT_DEFINITIONS, type FormatDefinition, formatDefinition } from "./formats/index.js";
@@ -50,11 +56,18 @@ const NULL_STRINGS = ["NULL", "null", "(null)", ""];
 
 let loadCounter = 0;
 
+/** Where DuckDB reads the rows from, once the file has been looked at. */
+type Source =
+  | { kind: "parquet"; path: string; columns: readonly ParquetColumn[] }
+  | { kind: "csv" | "csv-gzip"; path: string; width: number };
+
 /**
  * Reads one bill file into the DuckDB `charges` table (created when missing), appending to what is
- * there. Parsing, validation and normalisation run in DuckDB (vectorised SQL); JavaScript only reads
- * the header line and counts line breaks for exact line numbers. The append is one INSERT: a file
- * that fails loads nothing.
+ * there. Parsing, validation and normalisation run in DuckDB: one INSERT … SELECT over the file that
+ * types and checks every value as it goes (vectorised SQL); JavaScript reads only the header line and
+ * counts line breaks for exact line numbers. The append is one transaction (this function opens it:
+ * do not call it inside one), so a file that fails loads nothing. A bad file costs a second pass, to
+ * find and describe its bad rows.
  */
 export async function loadChargeFile(
   analytics: Analytics,
@@ -62,6 +75,9 @@ export async function loadChargeFile(
 ): Promise<LoadChargeFileResult> {
   const file = options.displayName ?? options.path;
   const mode = options.onInvalid ?? "fail";
+  if (file.includes("\u0000")) {
+    throw new AppError("validation_failed", "the file's display name must not contain NUL characters");
+  }
   if (options.defaultCurrency !== undefined && !/^[A-Z]{3}$/.test(options.defaultCurrency)) {
     throw new AppError(
       "validation_failed",
@@ -79,117 +95,203 @@ export async function loadChargeFile(
   } catch (error) {
     if (error instanceof AppError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? "an error";
-    throw badFile({ file, expected: "a readable file", found: code === "ENOENT" ? "no such file" : code }, error);
+    throw badFile(
+      { file, expected: "a readable file", found: code === "ENOENT" ? "no such file" : code },
+      error,
+    );
   }
 
   const id = ++loadCounter;
-  const T0 = performance.now();
-  const tick = (l: string) => { if (process.env.RD_DEBUG) console.log(l, Math.round(performance.now() - T0)); };
   const connection = analytics.connection;
   const kind = await sniffFileKind(path);
   const parquet = kind === "parquet" ? await parquetColumns(connection, path, file) : null;
-  const columns = parquet === null ? await csvColumns(path, kind, file) : parquet.map((c) => c.name);
-  const position = (n: number) => (kind === "parquet" ? { row: n } : { line: n });
+  const columns =
+    kind === "parquet" ? (parquet ?? []).map((c) => c.name) : await csvColumns(path, kind, file);
+  // Header problems: line 1 of a CSV; a Parquet schema has no row.
+  const headerAt: { line: number } | Record<string, never> = parquet === null ? { line: 1 } : {};
 
   const formatName = options.format ?? detectBillFormat(columns);
   if (formatName === null) {
     throw badFile({
       file,
-      ...position(kind === "parquet" ? 0 : 1),
-      expected: `the columns of a FOCUS export or of a native bill (${FORMAT_DEFINITIONS.filter((d) => d.format !== "focus")
+      ...headerAt,
+      expected: `the columns of a FOCUS export or of a native bill (${FORMAT_DEFINITIONS.filter(
+        (d) => d.format !== "focus",
+      )
         .map((d) => d.title)
         .join(", ")})`,
       found: quoteValue(columns.slice(0, 8).join(",")),
     });
   }
   const definition = formatDefinition(formatName);
-  checkHeader(definition, columns, options, file, kind);
+  checkHeader(definition, columns, options, file, headerAt);
 
   const plan = buildPlan(definition, columns, {
     defaultCurrency: options.defaultCurrency,
     defaultBillingAccountId: options.defaultBillingAccountId ?? "unknown",
   });
 
-  const stage = `_rd_stage_${id}`;
-  const offsetsTable = `_rd_lines_${id}`;
+  const offsetsTable = `_rd_line_offsets_${id}`;
+  // x_SourceLine of the rows being inserted, until they are numbered: good rows, bad rows.
+  const marker = -2 * id;
+  const badMarker = -2 * id - 1;
+  const lineOnInsert = (line: string) =>
+    plan.badCondition === "" ? line : `CASE WHEN ${plan.badCondition} THEN ${badMarker} ELSE ${line} END`;
   let tempDir: string | null = null;
+  let open = false;
+  const begin = async () => {
+    await connection.run("BEGIN TRANSACTION");
+    open = true;
+  };
+  const rollback = async () => {
+    if (open) await connection.run("ROLLBACK").catch(() => undefined);
+    open = false;
+  };
   try {
+    await connection.run(CREATE_CHARGES_TABLE);
+    // One pass over the file: the INSERT checks every value as it goes (bad rows get `badMarker`),
+    // inside a transaction that is rolled back if the file turns out bad.
+    let source: Source;
     let lineMap: CsvLineMap | null = null;
-    if (parquet !== null) {
+    let loaded: number;
+    if (kind === "parquet") {
+      source = { kind: "parquet", path, columns: parquet ?? [] };
+      await begin();
       try {
-        await connection.run(`CREATE TABLE ${stage} AS ${plan.stageSelect(parquetSource(path, parquet), true)}`);
+        loaded = await runCount(
+          connection,
+          plan.insertMain(relation(plan, source), file, lineOnInsert("_row")),
+        );
       } catch (error) {
+        await rollback();
         throw parquetFailure(file, error);
       }
     } else {
       // Counting line breaks (JS) overlaps with DuckDB's parse (its own threads).
       const scan = scanCsvLines(path, kind);
       scan.catch(() => undefined);
-      let source: { path: string; kind: FileKind } = { path, kind };
-      let width = columns.length;
+      let csv: Source & { kind: "csv" | "csv-gzip" } = { kind, path, width: columns.length };
       let firstError: unknown = null;
       for (;;) {
+        await begin();
         try {
-          const select = plan.stageSelect(csvSource(source.path, source.kind, width, columns.length), false);
-          await connection.run(`CREATE TABLE ${stage} AS ${select}`);
+          loaded = await runCount(
+            connection,
+            plan.insertMain(relation(plan, csv), file, lineOnInsert(String(marker))),
+          );
           break;
         } catch (error) {
-          if (tempDir === null && isMixedLineBreakError(error)) {
+          await rollback();
+          if (tempDir === null && (isMixedLineBreakError(error) || (await scan).mixedLineBreaks)) {
             // DuckDB's strict reader wants one line-break style per file: retry on a normalised copy.
             tempDir = await mkdtemp(join(tmpdir(), "refund-desk-csv-"));
-            source = { path: join(tempDir, "normalised.csv"), kind: "csv" };
-            await writeWithUnixLineBreaks(path, kind, source.path);
+            csv = { kind: "csv", path: join(tempDir, "normalised.csv"), width: csv.width };
+            await writeWithUnixLineBreaks(path, kind, csv.path);
             continue;
           }
           const fields = fieldsFoundInShortRow(error, columns.length);
           if (firstError === null && fields !== null && (await scan).records >= 2) {
-            // Every row may be short of the header's trailing columns (real AWS CUR files are):
-            // read them as absent. Any row of another width still fails, with the first error.
+            // Every row may lack the header's trailing columns (real AWS CUR files do): read those
+            // as absent. A row of any other width still fails, reported as the first error was.
             firstError = error;
-            width = fields;
+            csv = { ...csv, width: fields };
             continue;
           }
-          throw await csvFailure(connection, firstError ?? error, source.path, source.kind, columns, file, id);
+          throw await csvFailure(connection, firstError ?? error, csv.path, csv.kind, columns, file, id);
         }
       }
-      tick("staged");
+      source = csv;
       lineMap = await scan;
-      tick("scanned");
-      if (lineMap.offsets.length > 0) {
-        await connection.run(`CREATE TABLE ${offsetsTable} (idx BIGINT, off BIGINT)`);
-        const appender = await connection.createAppender(offsetsTable);
-        for (const { index, offset } of lineMap.offsets) {
-          appender.appendBigInt(BigInt(index));
-          appender.appendBigInt(BigInt(offset));
-          appender.endRow();
-        }
-        appender.closeSync();
-      }
+      if (lineMap.offsets.length > 0) await writeOffsets(connection, offsetsTable, lineMap);
     }
 
-    const lineOf = (index: number) => index + 2 + offsetAt(lineMap, index);
-    const invalid = await findProblems(connection, stage, plan, kind, mode, (index) => ({
-      file,
-      ...(kind === "parquet" ? { row: index } : { line: lineOf(index) }),
-    }));
-    tick("validated");
-    if (mode === "fail" && invalid.length > 0) throw badFile(invalid[0] as RowProblem);
-
-    await connection.run(CREATE_CHARGES_TABLE);
-    const positioned =
-      kind === "parquet"
-        ? `(SELECT *, _row AS _line FROM ${stage})`
-        : lineMap !== null && lineMap.offsets.length > 0
-          ? `(SELECT s.*, s._idx + 2 + coalesce(o.off, 0) AS _line FROM (SELECT rowid AS _idx, * FROM ${stage}) s ASOF LEFT JOIN ${offsetsTable} o ON s._idx >= o.idx)`
-          : `(SELECT *, rowid + 2 AS _line FROM ${stage})`;
-    const result = await connection.run(plan.insert(positioned, file, invalid.length > 0));
-    tick("inserted");
-    return { format: formatName, loaded: result.rowsChanged, invalid: mode === "collect" ? invalid : [] };
+    const badRows = await countRows(connection, `x_SourceLine = ${badMarker}`);
+    let invalid: RowProblem[] = [];
+    if (badRows > 0) {
+      if (mode === "fail") await rollback();
+      invalid = await findProblems(connection, plan, source, mode, (index) => ({
+        file,
+        ...(source.kind === "parquet" ? { row: index } : { line: index + 2 + offsetAt(lineMap, index) }),
+      }));
+      if (mode === "fail") throw badFile(invalid[0] as RowProblem);
+    }
+    const hasOffsets = lineMap !== null && lineMap.offsets.length > 0;
+    if (source.kind !== "parquet") {
+      // Rows keep file order, so their row ids are consecutive: line = row id − first row id + 2,
+      // plus the offset of quoted line breaks and blank lines before the row.
+      await numberLines(connection, marker, badMarker, hasOffsets ? offsetsTable : null);
+    }
+    if (badRows > 0) {
+      await connection.run(`DELETE FROM ${CHARGES_TABLE} WHERE x_SourceLine = ${badMarker}`);
+      loaded -= badRows;
+    }
+    if (plan.hasExtraRows) {
+      const rel = positioned(plan, source, hasOffsets ? offsetsTable : null);
+      try {
+        loaded += await runCount(connection, plan.insertExtra(rel, file, badRows > 0));
+      } catch (error) {
+        await rollback();
+        throw source.kind === "parquet" ? parquetFailure(file, error) : error;
+      }
+    }
+    await connection.run("COMMIT");
+    open = false;
+    return { format: formatName, loaded, invalid: mode === "collect" ? invalid : [] };
   } finally {
-    await connection.run(`DROP TABLE IF EXISTS ${stage}`);
+    await rollback();
     await connection.run(`DROP TABLE IF EXISTS ${offsetsTable}`);
     if (tempDir !== null) await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+async function countRows(connection: DuckDBConnection, where: string): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT count(*) FROM ${CHARGES_TABLE} WHERE ${where}`);
+  return Number(reader.getRows()[0]?.[0] ?? 0);
+}
+
+async function runCount(connection: DuckDBConnection, sql: string): Promise<number> {
+  const result = await connection.run(sql);
+  return result.rowsChanged;
+}
+
+async function writeOffsets(connection: DuckDBConnection, table: string, map: CsvLineMap): Promise<void> {
+  await connection.run(`CREATE TABLE ${table} (idx BIGINT, off BIGINT)`);
+  const appender = await connection.createAppender(table);
+  if ((map.offsets[0]?.index ?? 0) > 0) {
+    // Rows before the first change have offset 0: every row then finds its entry (ASOF JOIN).
+    appender.appendBigInt(0n);
+    appender.appendBigInt(0n);
+    appender.endRow();
+  }
+  for (const { index, offset } of map.offsets) {
+    appender.appendBigInt(BigInt(index));
+    appender.appendBigInt(BigInt(offset));
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+/**
+ * Numbers the rows just inserted (`x_SourceLine` = `marker`; bad ones, deleted next, `badMarker`):
+ * their row ids are consecutive and in file order, so line = row id − first row id + 2, plus the
+ * offset of quoted line breaks and blank lines before the row.
+ */
+async function numberLines(
+  connection: DuckDBConnection,
+  marker: number,
+  badMarker: number,
+  offsetsTable: string | null,
+): Promise<void> {
+  const first = `(SELECT min(rowid) FROM ${CHARGES_TABLE} WHERE x_SourceLine IN (${marker}, ${badMarker}))`;
+  if (offsetsTable === null) {
+    await connection.run(
+      `UPDATE ${CHARGES_TABLE} SET x_SourceLine = rowid - ${first} + 2 WHERE x_SourceLine = ${marker}`,
+    );
+    return;
+  }
+  await connection.run(
+    `UPDATE ${CHARGES_TABLE} SET x_SourceLine = c._idx + 2 + o.off FROM (SELECT rowid AS _rid, rowid - ${first} AS _idx FROM ${CHARGES_TABLE} WHERE x_SourceLine = ${marker}) c ASOF JOIN ${offsetsTable} o ON c._idx >= o.idx WHERE ${CHARGES_TABLE}.rowid = c._rid`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +312,11 @@ interface ParquetColumn {
   type: string;
 }
 
-async function parquetColumns(connection: DuckDBConnection, path: string, file: string): Promise<ParquetColumn[]> {
+async function parquetColumns(
+  connection: DuckDBConnection,
+  path: string,
+  file: string,
+): Promise<ParquetColumn[]> {
   try {
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
     return reader.getRows().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
@@ -224,12 +330,19 @@ function checkHeader(
   columns: readonly string[],
   options: LoadChargeFileOptions,
   file: string,
-  kind: FileKind,
+  at: { line: number } | Record<string, never>,
 ): void {
-  const at = kind === "parquet" ? { row: 0 } : { line: 1 };
   const seen = new Map<string, number>();
   const seenFocus = new Map<string, number>();
   columns.forEach((name, i) => {
+    if (name.includes("\u0000")) {
+      throw badFile({
+        file,
+        ...at,
+        expected: "column names without NUL characters",
+        found: quoteValue(name),
+      });
+    }
     if (name.includes("\uFFFD")) {
       throw badFile({ file, ...at, column: name, expected: "a UTF-8 column name", found: quoteValue(name) });
     }
@@ -272,7 +385,11 @@ function checkHeader(
     });
   }
   const currency = definition.currencyColumn;
-  if (currency !== null && options.defaultCurrency === undefined && !hasColumn(definition, columns, currency)) {
+  if (
+    currency !== null &&
+    options.defaultCurrency === undefined &&
+    !hasColumn(definition, columns, currency)
+  ) {
     throw badFile({
       file,
       ...at,
@@ -289,7 +406,7 @@ function hasColumn(definition: FormatDefinition, columns: readonly string[], nam
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plan: staging SELECT (parse + check), then the INSERT into charges
+// Plan: the parsed relation (values typed and checked), then the rows of charges
 
 interface StagedField {
   index: number;
@@ -300,10 +417,21 @@ interface StagedField {
 
 interface Plan {
   fields: StagedField[];
-  /** SQL of the staging table over a source relation yielding `c0…cN` (and `_row` when `rowNumbers`). */
-  stageSelect(source: string, rowNumbers: boolean): string;
-  /** SQL of the INSERT from the positioned staging relation (`_line` added). */
-  insert(positioned: string, file: string, skipBad: boolean): string;
+  /** Columns in the header. */
+  columnCount: number;
+  /** SQL: true for a row with a bad value; "" when the format types no column. */
+  badCondition: string;
+  /**
+   * A relation over `source` (which yields `c0…cN`, and `_row` when `rowNumbers`) with the raw
+   * columns the mapping reads, the parsed values `p{i}_{output}` and per typed column `e{i}`: the bad
+   * text (`''` for a missing required value), NULL when the value is good.
+   */
+  parsed(source: string, rowNumbers: boolean): string;
+  /** INSERT of the main rows (all of them) from a relation over `parsed` (`line`: SQL of x_SourceLine). */
+  insertMain(relation: string, file: string, line: string): string;
+  hasExtraRows: boolean;
+  /** INSERT of the extra rows (GCP credits) from a positioned relation (`_line`). */
+  insertExtra(relation: string, file: string, skipBad: boolean): string;
 }
 
 function buildPlan(definition: FormatDefinition, columns: readonly string[], options: FormatOptions): Plan {
@@ -340,23 +468,28 @@ function buildPlan(definition: FormatDefinition, columns: readonly string[], opt
   };
 
   const main = definition.map(ctx);
-  const extra = definition.extraRows;
-  const extraList = extra?.list(ctx);
-  const extraMapping = extra?.map(ctx, "_item");
   const mainExtensions = extensionsOf(main, columns, ctx);
-  const extraExtensions = extraMapping === undefined ? undefined : extensionsOf(extraMapping, columns, ctx);
-
+  const extra = definition.extraRows;
+  const extraList = extra?.list(ctx) ?? "NULL";
+  const extraMapping = extra?.map(ctx, "_item");
+  const extraExtensions = extraMapping === undefined ? "NULL" : extensionsOf(extraMapping, columns, ctx);
   const badCondition = fields.map((f) => `e${f.index} IS NOT NULL`).join(" OR ");
+  const target = `${CHARGES_TABLE} (${INSERTED_COLUMNS.map(sqlIdent).join(", ")})`;
+  const selectList = (mapping: RowMapping, file: string, line: string, extensions: string) =>
+    [
+      ...FOCUS_COLUMNS.map((c) => `CAST(${mapping.columns[c.name as FocusColumn] ?? "NULL"} AS ${c.type})`),
+      sqlString(file),
+      line,
+      extensions,
+    ].join(",\n  ");
 
   return {
     fields,
-    stageSelect(source, rowNumbers) {
-      const inner: string[] = [];
-      const outer: string[] = [];
-      if (rowNumbers) {
-        inner.push("_row");
-        outer.push("_row");
-      }
+    columnCount: columns.length,
+    badCondition,
+    parsed(source, rowNumbers) {
+      const inner: string[] = rowNumbers ? ["_row"] : [];
+      const outer: string[] = rowNumbers ? ["_row"] : [];
       const typed = new Set(fields.map((f) => f.index));
       for (const i of new Set([...rawNeeded, ...typed])) inner.push(`c${i}`);
       for (const i of rawNeeded) outer.push(`c${i}`);
@@ -372,29 +505,18 @@ function buildPlan(definition: FormatDefinition, columns: readonly string[], opt
         const missing = f.spec.required ? ` WHEN ${raw} IS NULL THEN ''` : "";
         outer.push(`CASE WHEN ${raw} IS NOT NULL AND (${failed}) THEN ${raw}${missing} END AS e${f.index}`);
       }
-      if (outer.length === 0) outer.push("NULL AS _none");
       if (inner.length === 0) inner.push("NULL AS _none");
-      return `SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${source})`;
+      if (outer.length === 0) outer.push("NULL AS _none");
+      return `(SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${source}))`;
     },
-    insert(positioned, file, skipBad) {
-      const where = skipBad && badCondition !== "" ? `WHERE NOT (${badCondition})` : "";
-      const target = `${CHARGES_TABLE} (${[...FOCUS_COLUMNS.map((c) => c.name), "x_SourceFile", "x_SourceLine", "x_SourceRef", "x_Extensions"].map(sqlIdent).join(", ")})`;
-      const source = (mapping: RowMapping, extensions: string) => [
-        ...FOCUS_COLUMNS.map((c) => `${mapping.columns[c.name as FocusColumn] ?? "NULL"} AS ${sqlIdent(c.name)}`),
-        `${sqlString(file)} AS x_SourceFile`,
-        "_line AS x_SourceLine",
-        `${sqlString(`${file}:`)} || CAST(_line AS VARCHAR) AS x_SourceRef`,
-        `${extensions} AS x_Extensions`,
-      ];
-      const mainSelect = `SELECT ${source(main, mainExtensions).join(", ")} FROM ${positioned} ${where}`;
-      if (extraMapping === undefined || extraList === undefined || extraExtensions === undefined) {
-        return `INSERT INTO ${target} ${mainSelect}`;
-      }
-      const names = [...FOCUS_COLUMNS.map((c) => c.name), "x_SourceFile", "x_SourceLine", "x_SourceRef", "x_Extensions"]
-        .map(sqlIdent)
-        .join(", ");
-      const extraSelect = `SELECT ${source(extraMapping, extraExtensions).join(", ")}, _sub FROM (SELECT *, unnest(${extraList}) AS _item, unnest(range(1, len(${extraList}) + 1)) AS _sub FROM ${positioned} ${where === "" ? "WHERE" : `${where} AND`} len(${extraList}) > 0)`;
-      return `INSERT INTO ${target} SELECT ${names} FROM (SELECT *, 0 AS _sub FROM (${mainSelect}) UNION ALL BY NAME ${extraSelect}) ORDER BY x_SourceLine, _sub`;
+    insertMain(relation, file, line) {
+      return `INSERT INTO ${target}\nSELECT\n  ${selectList(main, file, line, mainExtensions)}\nFROM ${relation}`;
+    },
+    hasExtraRows: extraMapping !== undefined,
+    insertExtra(relation, file, skipBad) {
+      if (extraMapping === undefined) throw new Error("this format has no extra rows");
+      const good = skipBad && badCondition !== "" ? `NOT (${badCondition}) AND ` : "";
+      return `INSERT INTO ${target}\nSELECT\n  ${selectList(extraMapping, file, "_line", extraExtensions)}\nFROM (SELECT *, unnest(${extraList}) AS _item FROM ${relation} WHERE ${good}len(${extraList}) > 0)`;
     },
   };
 }
@@ -414,6 +536,24 @@ function extensionsOf(mapping: RowMapping, columns: readonly string[], ctx: Mapp
     keys.add(key);
   }
   return jsonObjectOfStrings(entries);
+}
+
+/** The parsed relation of a source, without row numbers. */
+function relation(plan: Plan, source: Source): string {
+  if (source.kind === "parquet") return plan.parsed(parquetSource(source.path, source.columns), true);
+  return plan.parsed(csvSource(source.path, source.kind, source.width, plan.columnCount), false);
+}
+
+/**
+ * The parsed relation with `_idx` (0-based data row) and `_line` (CSV line or Parquet row). CSV rows
+ * are numbered with `row_number() OVER ()`, which follows file order (insertion order is preserved).
+ */
+function positioned(plan: Plan, source: Source, offsetsTable: string | null): string {
+  const parsed = relation(plan, source);
+  if (source.kind === "parquet") return `(SELECT *, _row AS _idx, _row AS _line FROM ${parsed})`;
+  const numbered = `(SELECT row_number() OVER () - 1 AS _idx, * FROM ${parsed})`;
+  if (offsetsTable === null) return `(SELECT *, _idx + 2 AS _line FROM ${numbered})`;
+  return `(SELECT s.*, s._idx + 2 + o.off AS _line FROM ${numbered} s ASOF JOIN ${offsetsTable} o ON s._idx >= o.idx)`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,18 +594,21 @@ function parquetSource(path: string, columns: readonly ParquetColumn[]): string 
 // ---------------------------------------------------------------------------------------------
 // Validation
 
+/** The bad rows in file order (only the first in `fail` mode), one problem each: its leftmost bad column. */
 async function findProblems(
   connection: DuckDBConnection,
-  stage: string,
   plan: Plan,
-  kind: FileKind,
+  source: Source,
   mode: "fail" | "collect",
   at: (index: number) => Pick<RowProblem, "file" | "line" | "row">,
 ): Promise<RowProblem[]> {
-  if (plan.fields.length === 0) return [];
-  const index = kind === "parquet" ? "_row" : "rowid";
   const errors = plan.fields.map((f) => `e${f.index}`);
-  const sql = `SELECT ${index} AS _idx, ${errors.join(", ")} FROM ${stage} WHERE ${errors.map((e) => `${e} IS NOT NULL`).join(" OR ")} ORDER BY _idx${mode === "fail" ? " LIMIT 1" : ""}`;
+  const parsed = relation(plan, source);
+  const numbered =
+    source.kind === "parquet"
+      ? `(SELECT _row AS _idx, * FROM ${parsed})`
+      : `(SELECT row_number() OVER () - 1 AS _idx, * FROM ${parsed})`;
+  const sql = `SELECT _idx, ${errors.join(", ")} FROM ${numbered} WHERE ${plan.badCondition} ORDER BY _idx${mode === "fail" ? " LIMIT 1" : ""}`;
   const result = await connection.stream(sql);
   const problems: RowProblem[] = [];
   for (;;) {
@@ -526,7 +669,11 @@ function isMixedLineBreakError(error: unknown): boolean {
 
 function parquetFailure(file: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
-  return badFile({ file, expected: "a readable Parquet file", found: quoteValue(firstLine(messageOf(error))) }, error);
+  const message = messageOf(error);
+  if (!/Parquet|IO Error|Invalid Input|Invalid Error|magic|footer|Conversion/i.test(message)) {
+    return new AppError("internal", `reading ${file}: ${firstLine(message)}`, { cause: error });
+  }
+  return badFile({ file, expected: "a readable Parquet file", found: quoteValue(firstLine(message)) }, error);
 }
 
 /**
@@ -546,10 +693,13 @@ async function csvFailure(
 ): Promise<AppError> {
   const message = messageOf(error);
   if (!/CSV|Invalid Input|Invalid unicode|line size|Could not convert/i.test(message)) {
-    return error instanceof AppError ? error : new AppError("internal", `reading ${file}: ${firstLine(message)}`, { cause: error });
+    return error instanceof AppError
+      ? error
+      : new AppError("internal", `reading ${file}: ${firstLine(message)}`, { cause: error });
   }
   const rejects = `_rd_rejects_${id}`;
   const scans = `_rd_reject_scans_${id}`;
+  const scratch = `_rd_reject_rows_${id}`;
   try {
     const source = csvSource(
       path,
@@ -558,7 +708,9 @@ async function csvFailure(
       columns.length,
       `, store_rejects = true, rejects_table = ${sqlString(rejects)}, rejects_scan = ${sqlString(scans)}`,
     );
-    await connection.run(`SELECT count(*) FROM ${source}`);
+    // Every column must be read (a bare count(*) skips unreferenced columns, and with rejects on it
+    // trips an internal DuckDB assertion): copy the rows into a throwaway table.
+    await connection.run(`CREATE TEMP TABLE ${scratch} AS SELECT * FROM ${source}`);
     const reader = await connection.runAndReadAll(
       `SELECT byte_position, line_byte_position, column_name, error_type, csv_line, error_message FROM ${rejects} ORDER BY coalesce(byte_position, line_byte_position), line LIMIT 1`,
     );
@@ -568,17 +720,12 @@ async function csvFailure(
         const v = row[k];
         return v === null || v === undefined ? null : String(v);
       };
-      const [bytePos, lineBytePos, columnName, errorType, csvLine, errorMessage] = [0, 1, 2, 3, 4, 5].map(cell) as [
-        string | null,
-        string | null,
-        string | null,
-        string | null,
-        string | null,
-        string | null,
-      ];
-      const offset = Number(bytePos ?? lineBytePos ?? 0);
-      const line = await lineAtByteOffset(path, kind, offset);
-      const column = columnName !== null && /^c\d+$/.test(columnName) ? columns[Number(columnName.slice(1))] : undefined;
+      const [bytePos, lineBytePos, columnName, errorType, csvLine, errorMessage] = [0, 1, 2, 3, 4, 5].map(
+        cell,
+      ) as [string | null, string | null, string | null, string | null, string | null, string | null];
+      const line = await recordLineAt(path, kind, Number(lineBytePos ?? bytePos ?? 0));
+      const column =
+        columnName !== null && /^c\d+$/.test(columnName) ? columns[Number(columnName.slice(1))] : undefined;
       const counts = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(errorMessage ?? "");
       const base = { file, line, ...(column === undefined ? {} : { column }) };
       switch (errorType) {
@@ -594,8 +741,14 @@ async function csvFailure(
             },
             error,
           );
-        case "UNQUOTED VALUE":
-          return badFile({ ...base, expected: 'a closing quote (")', found: quoteValue(csvLine) }, error);
+        case "UNQUOTED VALUE": {
+          // From the quote that never closes (byte positions: DuckDB counts bytes, not characters).
+          const from = Number(bytePos ?? lineBytePos ?? 0) - Number(lineBytePos ?? 0);
+          const value = Buffer.from(csvLine ?? "")
+            .subarray(Math.max(0, from))
+            .toString();
+          return badFile({ ...base, expected: 'a closing quote (")', found: quoteValue(value) }, error);
+        }
         case "INVALID ENCODING":
           return badFile({ ...base, expected: "UTF-8 text", found: "bytes that are not valid UTF-8" }, error);
         case "LINE SIZE OVER MAXIMUM": {
@@ -611,12 +764,20 @@ async function csvFailure(
           );
         }
         default:
-          return badFile({ ...base, expected: "a well-formed CSV record", found: quoteValue(firstLine(errorMessage ?? "")) }, error);
+          return badFile(
+            {
+              ...base,
+              expected: "a well-formed CSV record",
+              found: quoteValue(firstLine(errorMessage ?? "")),
+            },
+            error,
+          );
       }
     }
   } catch {
     // Fall through to DuckDB's own message.
   } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${scratch}`).catch(() => undefined);
     await connection.run(`DROP TABLE IF EXISTS ${rejects}`).catch(() => undefined);
     await connection.run(`DROP TABLE IF EXISTS ${scans}`).catch(() => undefined);
   }

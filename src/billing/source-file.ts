@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { parse } from "csv-parse";
+import { CsvError, parse } from "csv-parse";
+import { quoteValue } from "./bad-file.js";
 
 /** How a bill file is stored, from its first bytes (not its name). */
 export type FileKind = "csv" | "csv-gzip" | "parquet";
@@ -20,11 +21,11 @@ export async function sniffFileKind(path: string): Promise<FileKind> {
   }
 }
 
-/** The file's bytes, decompressed when gzip. */
-export function openBytes(path: string, kind: FileKind): Readable {
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+/** The file's bytes, decompressed when gzip, in chunks of about `chunkBytes` (default 1 MiB). */
+export function openBytes(path: string, kind: FileKind, chunkBytes = 1 << 20): Readable {
+  const file = createReadStream(path, { highWaterMark: chunkBytes });
   if (kind !== "csv-gzip") return file;
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: Math.max(64, chunkBytes) });
   file.on("error", (e) => gunzip.destroy(e));
   return file.pipe(gunzip);
 }
@@ -32,9 +33,7 @@ export function openBytes(path: string, kind: FileKind): Readable {
 /** Longest header record read (a CUR header is ~5 kB). */
 export const MAX_HEADER_BYTES = 1 << 20;
 
-export type HeaderResult =
-  | { ok: true; columns: string[] }
-  | { ok: false; expected: string; found: string };
+export type HeaderResult = { ok: true; columns: string[] } | { ok: false; expected: string; found: string };
 
 /**
  * The first CSV record (the header), parsed with csv-parse, a UTF-8 BOM stripped. Reads only as far
@@ -56,7 +55,11 @@ export async function readCsvHeader(path: string, kind: FileKind): Promise<Heade
       parser.on("error", (error: Error & { code?: string }) => {
         if (record !== null) return resolve({ ok: true, columns: record });
         if (error.code === "CSV_QUOTE_NOT_CLOSED") {
-          return resolve({ ok: false, expected: 'a closing quote (") in the header', found: "the end of the file" });
+          return resolve({
+            ok: false,
+            expected: 'a closing quote (") in the header',
+            found: "the end of the file",
+          });
         }
         if (error.code === "CSV_MAX_RECORD_SIZE") {
           return resolve({
@@ -65,19 +68,28 @@ export async function readCsvHeader(path: string, kind: FileKind): Promise<Heade
             found: "a longer one",
           });
         }
-        if (typeof error.code === "string" && error.code.startsWith("CSV_")) {
-          return resolve({ ok: false, expected: "a CSV header line", found: error.message });
+        if (error instanceof CsvError) {
+          return resolve({
+            ok: false,
+            expected: "a well-formed CSV header line",
+            found: quoteValue(error.message),
+          });
         }
         reject(error);
       });
       parser.on("end", () => {
-        if (record === null) resolve({ ok: false, expected: "a header line naming the columns", found: "an empty file" });
+        if (record === null)
+          resolve({ ok: false, expected: "a header line naming the columns", found: "an empty file" });
         else resolve({ ok: true, columns: record });
       });
       source.on("error", (error: Error & { code?: string }) => {
         if (record !== null) return resolve({ ok: true, columns: record });
         if (error.code === "Z_DATA_ERROR" || error.code === "Z_BUF_ERROR") {
-          return resolve({ ok: false, expected: "a gzip-compressed CSV file", found: "a damaged gzip stream" });
+          return resolve({
+            ok: false,
+            expected: "a gzip-compressed CSV file",
+            found: "a damaged gzip stream",
+          });
         }
         reject(error);
       });

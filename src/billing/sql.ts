@@ -29,7 +29,8 @@ export function jsonKey(key: string): string {
 export function jsonObjectOfStrings(entries: ReadonlyArray<readonly [string, string]>): string {
   if (entries.length === 0) return "'{}'";
   const parts = entries.map(
-    ([key, value]) => `CASE WHEN (${value}) IS NOT NULL THEN ${jsonKey(key)} || to_json(CAST((${value}) AS VARCHAR)) END`,
+    ([key, value]) =>
+      `CASE WHEN (${value}) IS NOT NULL THEN ${jsonKey(key)} || to_json(CAST((${value}) AS VARCHAR)) END`,
   );
   // concat_ws skips NULL arguments; DuckDB caps function arity, so build it in slices.
   const slices: string[] = [];
@@ -38,5 +39,3 @@ export function jsonObjectOfStrings(entries: ReadonlyArray<readonly [string, str
   }
   return `'{' || concat_ws(',', ${slices.join(", ")}) || '}'`;
 }
-
-export const NULL_SQL = "NULL";

@@ -19,7 +19,9 @@ interface GenerateFlags {
 function wholeNumber(field: string, text: string): number {
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value)) {
-    throw validationFailed([{ field, code: "not_a_number", message: `must be a whole number, not ${JSON.stringify(text)}` }]);
+    throw validationFailed([
+      { field, code: "not_a_number", message: `must be a whole number, not ${JSON.stringify(text)}` },
+    ]);
   }
   return value;
 }
@@ -27,7 +29,13 @@ function wholeNumber(field: string, text: string): number {
 function fraction(field: string, text: string): number {
   const value = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(value)) {
-    throw validationFailed([{ field, code: "not_a_number", message: `must be a fraction such as 0.001, not ${JSON.stringify(text)}` }]);
+    throw validationFailed([
+      {
+        field,
+        code: "not_a_number",
+        message: `must be a fraction such as 0.001, not ${JSON.stringify(text)}`,
+      },
+    ]);
   }
   return value;
 }
@@ -41,9 +49,17 @@ export function registerGenerate(program: Command): void {
     )
     .requiredOption("--out <dir>", "output directory (created if missing; files are overwritten)")
     .requiredOption("--seed <n>", "seed: the same arguments always give byte-identical files")
-    .option("--accounts <n>", "accounts in the organisation, the first being the billing account", String(GENERATE_DEFAULTS.accounts))
+    .option(
+      "--accounts <n>",
+      "accounts in the organisation, the first being the billing account",
+      String(GENERATE_DEFAULTS.accounts),
+    )
     .option("--months <n>", "billing months", String(GENERATE_DEFAULTS.months))
-    .option("--rows <n>", "data rows in charges.csv, planted anomalies included", String(GENERATE_DEFAULTS.rows))
+    .option(
+      "--rows <n>",
+      "data rows in charges.csv, planted anomalies included",
+      String(GENERATE_DEFAULTS.rows),
+    )
     .option("--currency <code>", "billing currency (ISO 4217)", GENERATE_DEFAULTS.currency)
     .option("--start <YYYY-MM>", "first billing month", GENERATE_DEFAULTS.start)
     .option("--anomaly-rate <fraction>", "planted anomalies per row", String(GENERATE_DEFAULTS.anomalyRate))

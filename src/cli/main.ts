@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerAdminCommands } from "./admin-commands.js";
+import { registerAudit } from "./audit.js";
 import { registerGenerate } from "./generate.js";
 import { registerImport } from "./import.js";
 import { registerServe } from "./serve.js";
@@ -16,5 +17,6 @@ registerServe(program);
 registerAdminCommands(program);
 registerGenerate(program);
 registerImport(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

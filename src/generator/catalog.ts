@@ -52,16 +52,32 @@ export interface Service {
 
 export const EC2: Service = { name: "Amazon Elastic Compute Cloud", category: "Compute", code: "AmazonEC2" };
 export const S3: Service = { name: "Amazon Simple Storage Service", category: "Storage", code: "AmazonS3" };
-export const RDS: Service = { name: "Amazon Relational Database Service", category: "Databases", code: "AmazonRDS" };
-export const CLOUDFRONT: Service = { name: "Amazon CloudFront", category: "Networking", code: "AmazonCloudFront" };
-export const WORKSPACES: Service = { name: "Amazon WorkSpaces", category: "Compute", code: "AmazonWorkSpaces" };
+export const RDS: Service = {
+  name: "Amazon Relational Database Service",
+  category: "Databases",
+  code: "AmazonRDS",
+};
+export const CLOUDFRONT: Service = {
+  name: "Amazon CloudFront",
+  category: "Networking",
+  code: "AmazonCloudFront",
+};
+export const WORKSPACES: Service = {
+  name: "Amazon WorkSpaces",
+  category: "Compute",
+  code: "AmazonWorkSpaces",
+};
 export const SUPPORT: Service = {
   name: "AWS Support (Business)",
   category: "Management and Governance",
   code: "AWSSupportBusiness",
 };
 export const ROUTE53: Service = { name: "Amazon Route 53", category: "Networking", code: "AmazonRoute53" };
-export const SAGEMAKER: Service = { name: "Amazon SageMaker", category: "AI and Machine Learning", code: "AmazonSageMaker" };
+export const SAGEMAKER: Service = {
+  name: "Amazon SageMaker",
+  category: "AI and Machine Learning",
+  code: "AmazonSageMaker",
+};
 export const TAX: Service = { name: "Tax", category: "Other", code: "Tax" };
 
 export interface InstanceType {

@@ -3,24 +3,81 @@
  * few rows the truth needs (rows of planted situations), never the whole file.
  */
 import { type FileHandle, open } from "node:fs/promises";
-import type { Calendar } from "./calendar.js";
-import { amountsText, type ChargeRow, CSV_HEADER, composeRow, midText, tailText, toUnits } from "./focus-row.js";
 import { Dec } from "../money/index.js";
+import type { Calendar } from "./calendar.js";
+import {
+  amountsText,
+  type ChargeRow,
+  CSV_HEADER,
+  composeRow,
+  midText,
+  tailText,
+  toUnits,
+} from "./focus-row.js";
+
+/** The fields of a row the audit rules read: all the truth keeps of a planted row. */
+export type TrackedRow = Pick<
+  ChargeRow,
+  | "chargePeriodStart"
+  | "chargePeriodEnd"
+  | "category"
+  | "chargeClass"
+  | "frequency"
+  | "description"
+  | "serviceName"
+  | "regionId"
+  | "resourceId"
+  | "skuId"
+  | "pricingCategory"
+  | "pricingQuantity"
+  | "pricingUnit"
+  | "contractedUnitPrice"
+  | "billedCost"
+  | "effectiveCost"
+  | "listCost"
+  | "commitmentDiscountId"
+  | "commitmentDiscountStatus"
+  | "promotionId"
+>;
 
 export interface TrackedCharge {
   /** `charges.csv:LINE` (header is line 1). */
   ref: string;
   line: number;
   accountId: string;
-  row: ChargeRow;
+  row: TrackedRow;
+}
+
+function trackedRow(r: ChargeRow): TrackedRow {
+  return {
+    chargePeriodStart: r.chargePeriodStart,
+    chargePeriodEnd: r.chargePeriodEnd,
+    category: r.category,
+    chargeClass: r.chargeClass,
+    frequency: r.frequency,
+    description: r.description,
+    serviceName: r.serviceName,
+    regionId: r.regionId,
+    resourceId: r.resourceId,
+    skuId: r.skuId,
+    pricingCategory: r.pricingCategory,
+    pricingQuantity: r.pricingQuantity,
+    pricingUnit: r.pricingUnit,
+    contractedUnitPrice: r.contractedUnitPrice,
+    billedCost: r.billedCost,
+    effectiveCost: r.effectiveCost,
+    listCost: r.listCost,
+    commitmentDiscountId: r.commitmentDiscountId,
+    commitmentDiscountStatus: r.commitmentDiscountStatus,
+    promotionId: r.promotionId,
+  };
 }
 
 /**
- * Rows are concatenated into small strings (cheap to flatten), encoded into large preallocated
- * buffers, and the buffers are written whenever the caller awaits `flush()`. Building one
- * multi-megabyte string instead makes V8 flatten a huge rope on every write, which is slow.
+ * Rows are encoded straight into large reused buffers, which are written whenever the caller
+ * awaits `flush()`. (Building multi-megabyte strings instead makes V8 flatten huge ropes, and
+ * rows kept in a staging string live long enough to be promoted: old-space garbage, high RSS.)
  */
-const SMALL_CHARS = 64 * 1024;
 const BUFFER_BYTES = 8 * 1024 * 1024;
 
 export class ChargeSink {
@@ -33,10 +90,12 @@ export class ChargeSink {
   readonly #totals: bigint[][];
   readonly #tracked = new Map<string, TrackedCharge[]>();
   readonly #onFlush: (rows: number) => void;
-  #small = "";
-  #buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  #buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   #used = 0;
-  readonly #full: Buffer[] = [];
+  /** Filled buffers waiting to be written, each with the length used. */
+  readonly #full: { buffer: Buffer; length: number }[] = [];
+  /** Written buffers, reused: allocating fresh 8 MB buffers makes V8 run full collections. */
+  readonly #pool: Buffer[] = [];
   #inFlight: Promise<void> | null = null;
   #rows = 0;
   #account = 0;
@@ -58,7 +117,7 @@ export class ChargeSink {
     this.#accountIds = accountIds;
     this.#totals = accountIds.map(() => new Array<bigint>(calendar.months).fill(0n));
     this.#onFlush = onFlush;
-    this.#small = CSV_HEADER;
+    this.#used = this.#buffer.write(CSV_HEADER, 0, "utf8");
   }
 
   static async open(
@@ -94,7 +153,6 @@ export class ChargeSink {
    * The caller adds the billed amounts with `addToInvoice`, once per batch.
    */
   pushPieces(start: Uint8Array, end: Uint8Array, rest: Uint8Array): void {
-    if (this.#small.length > 0) this.#encodeSmall();
     const head = this.#headBytes[this.#account]![this.#month]!;
     const length = head.length + start.length + end.length + rest.length;
     if (this.#used + length > this.#buffer.length) this.#rotate(length);
@@ -118,8 +176,9 @@ export class ChargeSink {
 
   /** Hot path: a fully formatted line (ending in a newline) of the current invoice. */
   pushText(text: string, billedUnits: bigint): void {
-    this.#small += text;
-    if (this.#small.length >= SMALL_CHARS) this.#encodeSmall();
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    if (this.#used + text.length * 3 > this.#buffer.length) this.#rotate(text.length * 3);
+    this.#used += this.#buffer.write(text, this.#used, "utf8");
     this.#rows += 1;
     this.#totals[this.#account]![this.#month]! += billedUnits;
   }
@@ -145,22 +204,20 @@ export class ChargeSink {
         list = [];
         this.#tracked.set(track, list);
       }
-      list.push({ ref: `${this.fileName}:${line}`, line, accountId: this.#accountIds[row.accountIndex]!, row });
+      list.push({
+        ref: `${this.fileName}:${line}`,
+        line,
+        accountId: this.#accountIds[row.accountIndex]!,
+        row: trackedRow(row),
+      });
     }
     return line;
   }
 
-  #encodeSmall(): void {
-    const text = this.#small;
-    this.#small = "";
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    if (this.#used + text.length * 3 > this.#buffer.length) this.#rotate(text.length * 3);
-    this.#used += this.#buffer.write(text, this.#used, "utf8");
-  }
-
   #rotate(minBytes: number): void {
-    if (this.#used > 0) this.#full.push(this.#buffer.subarray(0, this.#used));
-    this.#buffer = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, minBytes));
+    if (this.#used > 0) this.#full.push({ buffer: this.#buffer, length: this.#used });
+    const pooled = minBytes <= BUFFER_BYTES ? this.#pool.pop() : undefined;
+    this.#buffer = pooled ?? Buffer.allocUnsafe(Math.max(BUFFER_BYTES, minBytes));
     this.#used = 0;
   }
 
@@ -182,20 +239,21 @@ export class ChargeSink {
     this.#inFlight = this.#writeAll(buffers).then(() => this.#onFlush(rows));
   }
 
-  async #writeAll(buffers: readonly Buffer[]): Promise<void> {
-    for (const buffer of buffers) {
+  async #writeAll(buffers: readonly { buffer: Buffer; length: number }[]): Promise<void> {
+    for (const { buffer, length } of buffers) {
       let offset = 0;
-      while (offset < buffer.length) {
-        const { bytesWritten } = await this.#fh.write(buffer, offset, buffer.length - offset);
+      while (offset < length) {
+        const { bytesWritten } = await this.#fh.write(buffer, offset, length - offset);
         offset += bytesWritten;
       }
+      if (buffer.length === BUFFER_BYTES && this.#pool.length < 2) this.#pool.push(buffer);
     }
   }
 
   async close(): Promise<void> {
     try {
-      this.#encodeSmall();
-      this.#rotate(0);
+      if (this.#used > 0) this.#full.push({ buffer: this.#buffer, length: this.#used });
+      this.#used = 0;
       await this.flush();
       if (this.#inFlight) await this.#inFlight;
     } finally {

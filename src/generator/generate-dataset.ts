@@ -13,6 +13,7 @@ import { ChargeSink } from "./charge-sink.js";
 import { csvField, fromUnits } from "./focus-row.js";
 import type { PaymentRecord, PromotionRecord } from "./model.js";
 import { type NormalizedOptions, Planner } from "./plan.js";
+import type { Stream } from "./streams.js";
 import { finishFindings, refundableByCurrency, type TruthFinding } from "./truth.js";
 
 export type { TruthFinding } from "./truth.js";
@@ -100,7 +101,11 @@ function normalize(options: GenerateDatasetOptions): NormalizedOptions {
   int("months", o.months, 1, GENERATE_LIMITS.maxMonths);
   int("rows", o.rows, 1, GENERATE_LIMITS.maxRows);
   if (!isCurrencyCode(o.currency)) {
-    errors.push({ field: "currency", code: "unknown_currency", message: "must be an upper-case ISO 4217 code" });
+    errors.push({
+      field: "currency",
+      code: "unknown_currency",
+      message: "must be an upper-case ISO 4217 code",
+    });
   }
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(o.start) || Number(o.start.slice(0, 4)) < 1971) {
     errors.push({ field: "start", code: "invalid_month", message: "must be a month such as 2026-01" });
@@ -155,22 +160,11 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     (n) => options.onProgress?.(n, opts.rows),
   );
   try {
-    for (let m = 0; m < opts.months; m++) {
-      for (const account of planner.accounts) {
-        sink.begin(account.index, m);
-        for (const stream of planner.streams[account.index]!) {
-          stream.emitMonth(m, sink);
-          if (sink.shouldFlush) await sink.flush();
-        }
-        for (const extra of planner.extras.get(`${account.index}:${m}`) ?? []) sink.pushRow(extra.row, extra.track);
-        if (account.index < planner.taxAccounts) {
-          // NOTE: tax on the invoice's net amount (never negative), rounded to the minor unit.
-          const net = Dec.max(fromUnits(sink.invoiceTotal(account.index, m)), 0);
-          const tax = Money.of(net.toFixed(), opts.currency).times(account.taxRate).roundToMinor();
-          sink.pushRow(planner.taxRow(account, m, tax.toDecimal()));
-        }
-      }
-    }
+    const carry: Carry = { waiting: [], taxes: [] };
+    for (let m = 0; m < opts.months; m++) await writeMonth(planner, sink, m, carry);
+    // Nothing left to step over: the rest is written where it is.
+    for (const w of carry.waiting) await writeGroup(sink, w);
+    for (const t of carry.taxes) writeTax(planner, sink, t.account, t.month);
   } finally {
     await sink.close();
   }
@@ -224,6 +218,107 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
   return { outDir: opts.outDir, rows: opts.rows, findings, asOf, files: [...DATASET_FILES] };
 }
 
+/** Whether lines `first … first + n − 1` include both 10^k − 1 and 10^k for some k. */
+function straddlesPowerOfTen(first: number, n: number): boolean {
+  let bound = 10;
+  while (bound <= first) bound *= 10;
+  return first + n - 1 >= bound;
+}
+
+interface WaitingGroup {
+  account: number;
+  month: number;
+  group: Stream[];
+}
+
+/** Planted groups waiting for a place that does not straddle 10^k lines, and their invoices' taxes. */
+interface Carry {
+  waiting: WaitingGroup[];
+  taxes: { account: number; month: number }[];
+}
+
+async function writeGroup(sink: ChargeSink, w: WaitingGroup): Promise<void> {
+  sink.begin(w.account, w.month);
+  for (const stream of w.group) {
+    stream.emitMonth(w.month, sink);
+    if (sink.shouldFlush) await sink.flush();
+  }
+}
+
+function writeTax(planner: Planner, sink: ChargeSink, accountIndex: number, m: number): void {
+  const account = planner.accounts[accountIndex]!;
+  sink.begin(accountIndex, m);
+  // NOTE: tax on the invoice's net amount (never negative), rounded to the minor unit.
+  const net = Dec.max(fromUnits(sink.invoiceTotal(accountIndex, m)), 0);
+  const tax = Money.of(net.toFixed(), planner.opts.currency).times(account.taxRate).roundToMinor();
+  sink.pushRow(planner.taxRow(account, m, tax.toDecimal()));
+}
+
+/**
+ * The rows of one month, invoice by invoice (account by account): streams in plan order, then
+ * corrections and credits, then the tax on the invoice's net amount.
+ *
+ * The streams of a planted situation are written as one contiguous group, and a group that would
+ * straddle line 10^k waits behind the next ordinary rows (of any account, even of the next month;
+ * its invoice's tax row waits with it). So the charge references of a finding have the same number
+ * of digits, and sorting them as strings or by line number gives the same order and the same
+ * finding id, whichever reading of docs/audit-rules.md a detector takes.
+ */
+async function writeMonth(planner: Planner, sink: ChargeSink, m: number, carry: Carry): Promise<void> {
+  const { waiting, taxes } = carry;
+  const fits = (w: WaitingGroup) =>
+    !straddlesPowerOfTen(
+      sink.rows + 2,
+      w.group.reduce((n, s) => n + s.rowsInMonth(w.month), 0),
+    );
+  const settle = async () => {
+    for (let i = 0; i < waiting.length; ) {
+      if (fits(waiting[i]!)) await writeGroup(sink, waiting.splice(i, 1)[0]!);
+      else i += 1;
+    }
+    for (let i = 0; i < taxes.length; ) {
+      const t = taxes[i]!;
+      if (waiting.some((w) => w.account === t.account && w.month === t.month)) i += 1;
+      else {
+        taxes.splice(i, 1);
+        writeTax(planner, sink, t.account, t.month);
+      }
+    }
+  };
+  for (const account of planner.accounts) {
+    const streams = planner.streams[account.index]!;
+    for (let i = 0; i < streams.length; ) {
+      const track = streams[i]!.track;
+      let j = i + 1;
+      while (track !== undefined && j < streams.length && streams[j]!.track === track) j += 1;
+      const w: WaitingGroup = { account: account.index, month: m, group: streams.slice(i, j) };
+      i = j;
+      if (track !== undefined && !fits(w)) waiting.push(w);
+      else {
+        await writeGroup(sink, w);
+        if (track === undefined) await settle();
+      }
+    }
+    for (const extra of planner.extras.get(`${account.index}:${m}`) ?? []) {
+      // A correction comes after the charge it corrects: a group it belongs to goes first.
+      const correcting = extra.row.chargeClass === "Correction" ? extra.track : undefined;
+      for (let k = 0; correcting !== undefined && k < waiting.length; ) {
+        if (waiting[k]!.group[0]!.track === correcting) await writeGroup(sink, waiting.splice(k, 1)[0]!);
+        else k += 1;
+      }
+      sink.begin(account.index, m);
+      sink.pushRow(extra.row, extra.track);
+      await settle();
+    }
+    if (account.index < planner.taxAccounts) {
+      if (waiting.some((w) => w.account === account.index && w.month === m))
+        taxes.push({ account: account.index, month: m });
+      else writeTax(planner, sink, account.index, m);
+      await settle();
+    }
+  }
+}
+
 /**
  * One payment per invoice (account and month) with a positive total: the billing account pays
  * by bank transfer, most accounts by card (some cards shared between accounts), a few spend a
@@ -236,7 +331,10 @@ function paymentsFor(
 ): PaymentRecord[] {
   const rng = planner.rng.fork("payments");
   const cur = planner.opts.currency;
-  const cards = Array.from({ length: Math.max(1, Math.ceil(planner.accounts.length / 3)) }, () => `fp_card_${rng.hex(24)}`);
+  const cards = Array.from(
+    { length: Math.max(1, Math.ceil(planner.accounts.length / 3)) },
+    () => `fp_card_${rng.hex(24)}`,
+  );
   const profiles = planner.accounts.map((a) => {
     const r = rng.float();
     const method = a.index === 0 || r < 0.15 ? "bank_transfer" : r < 0.87 ? "card" : "voucher";
@@ -244,7 +342,14 @@ function paymentsFor(
   });
   const voucherLimit = Money.of("25", cur).times(planner.ctx.priceScale);
   const out: PaymentRecord[] = [];
-  const pay = (accountIndex: number, m: number, method: string, fingerprint: string, amount: Money, at: number) => {
+  const pay = (
+    accountIndex: number,
+    m: number,
+    method: string,
+    fingerprint: string,
+    amount: Money,
+    at: number,
+  ) => {
     out.push({
       paymentId: planner.unique(() => `pay_${rng.hex(16)}`),
       accountId: planner.accounts[accountIndex]!.id,

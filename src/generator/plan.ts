@@ -5,10 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { Dec } from "../money/index.js";
+import { findSlaEntry, SLA_TABLES } from "../policy/sla-tables.js";
 import { addMonths, Calendar, DAY, HOUR, iso, MINUTE, SECOND } from "./calendar.js";
 import {
   APPS,
   BULK_S3_REGIONS,
+  CLOUDFRONT,
   CLOUDFRONT_HTTPS_BASE,
   DOMAINS,
   EC2,
@@ -16,6 +18,7 @@ import {
   ENVIRONMENTS,
   type InstanceType,
   ORGANISATIONS,
+  PROVIDER,
   type Pricing,
   RDS,
   RDS_TYPES,
@@ -35,7 +38,6 @@ import {
   TEAMS,
   WORKSPACE_BUNDLES,
   WORKSPACES,
-  CLOUDFRONT,
 } from "./catalog.js";
 import { type ChargeRow, NO_COMMITMENT, plain, type RowDescription, tagsJson } from "./focus-row.js";
 import type {
@@ -46,19 +48,19 @@ import type {
   SubscriptionRecord,
   UsageRecord,
 } from "./model.js";
+import { coveredWithin, mergeIntervals } from "./model.js";
 import { Rng } from "./prng.js";
 import { plantAnomalies, type Scenario } from "./scenarios.js";
 import {
   BucketStream,
   CommitmentStream,
   DistributionStream,
-  MeteredStream,
   type MeteredSpec,
+  MeteredStream,
   type Stream,
   SubscriptionStream,
 } from "./streams.js";
 import { slaCreditPercent } from "./truth.js";
-import { coveredWithin, mergeIntervals } from "./model.js";
 
 export interface NormalizedOptions {
   outDir: string;
@@ -88,6 +90,19 @@ export interface ExtraRow {
 }
 
 const SKU_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * Longest downtime (ms) a clean month of `serviceName` may have: 90 % of what keeps even a 28-day
+ * month at its SLA threshold; null when the service has no SLA entry (any downtime is free).
+ */
+function cleanDowntimeLimit(serviceName: string): number | null {
+  const entry = findSlaEntry(SLA_TABLES, PROVIDER, serviceName);
+  if (!entry) return null;
+  let bound = new Dec(entry.thresholdPercent);
+  for (const tier of entry.tiers) bound = Dec.max(bound, tier.below);
+  const allowed = new Dec(28 * DAY).times(new Dec(100).minus(bound)).dividedBy(100).times("0.9").floor();
+  return Number(allowed.toFixed(0));
+}
 
 /** Share of `--rows` each part of the clean structure may take (compute fills the rest). */
 const SHARE = {
@@ -221,7 +236,7 @@ export class Planner {
     this.streams[s.account.index]!.push(s);
     this.used += s.rowCount;
     if (s instanceof MeteredStream && s.spec.covered) {
-      for (const iv of s.spec.raw) this.usage.push({ resourceId: s.spec.description.resourceId, ...iv });
+      for (const iv of s.usageRecords) this.usage.push({ resourceId: s.spec.description.resourceId, ...iv });
     }
   }
 
@@ -233,8 +248,16 @@ export class Planner {
     this.used += 1;
   }
 
-  addIncident(serviceName: string, regionId: string, resourceIds: string[], start: number, end: number): void {
-    const incidentId = this.unique(() => `INC-${iso(start).slice(0, 10).replace(/-/g, "")}-${this.rng.hex(6).toUpperCase()}`);
+  addIncident(
+    serviceName: string,
+    regionId: string,
+    resourceIds: string[],
+    start: number,
+    end: number,
+  ): void {
+    const incidentId = this.unique(
+      () => `INC-${iso(start).slice(0, 10).replace(/-/g, "")}-${this.rng.hex(6).toUpperCase()}`,
+    );
     this.incidents.push({ incidentId, serviceName, regionId, resourceIds, start, end });
   }
 
@@ -315,7 +338,13 @@ export class Planner {
     });
   }
 
-  rds(account: Account, regionId: string, t: InstanceType, raw: readonly Interval[], rng: Rng): MeteredStream {
+  rds(
+    account: Account,
+    regionId: string,
+    t: InstanceType,
+    raw: readonly Interval[],
+    rng: Rng,
+  ): MeteredStream {
     const reg = regionById(regionId);
     const pricing = regionalPricing(t.base, reg, this.ctx.priceScale, 4);
     const name = this.unique(() => `${account.team}-${rng.pick(APPS)}-db-${rng.hex(4)}`);
@@ -495,7 +524,14 @@ export class Planner {
     const price = new Dec(rng.pick(SUPPORT_FEES)).times(this.ctx.priceScale);
     return new SubscriptionStream(this.ctx, {
       account,
-      description: this.subscriptionDescription(SUPPORT, account, "", "", "", "AWS Support (Business) monthly fee"),
+      description: this.subscriptionDescription(
+        SUPPORT,
+        account,
+        "",
+        "",
+        "",
+        "AWS Support (Business) monthly fee",
+      ),
       tags: "",
       price,
       unit: "Months",
@@ -696,7 +732,11 @@ export class Planner {
     return null;
   }
 
-  slaSlot(rng: Rng, service: Service, regions: readonly string[]): { regionId: string; month: number } | null {
+  slaSlot(
+    rng: Rng,
+    service: Service,
+    regions: readonly string[],
+  ): { regionId: string; month: number } | null {
     const free: { regionId: string; month: number }[] = [];
     for (const regionId of regions) {
       for (const month of this.slaMonths()) {
@@ -727,8 +767,22 @@ export class Planner {
     this.#fillCompute();
     this.#cleanIncidents();
     if (this.remaining() !== 0) throw new Error(`plan has ${this.remaining()} rows unaccounted for`);
+    // Realistic order within each account, but the streams of one planted situation side by side,
+    // so each finding's rows are contiguous (see generate-dataset: no finding straddles 10^k lines).
     const shuffle = this.rng.fork("order");
-    for (let i = 0; i < this.streams.length; i++) this.streams[i] = shuffle.shuffled(this.streams[i]!);
+    for (let i = 0; i < this.streams.length; i++) {
+      const mixed = shuffle.shuffled(this.streams[i]!);
+      const placed = new Set<string>();
+      const ordered: Stream[] = [];
+      for (const s of mixed) {
+        if (s.track === undefined) ordered.push(s);
+        else if (!placed.has(s.track)) {
+          placed.add(s.track);
+          for (const t of mixed) if (t.track === s.track) ordered.push(t);
+        }
+      }
+      this.streams[i] = ordered;
+    }
   }
 
   #fits(n: number, share: number, usedByPart: number): boolean {
@@ -748,7 +802,8 @@ export class Planner {
       const last = cancelIn >= 0 ? cancelIn : m - 1;
       const periods: Interval[] = [];
       for (let i = 0; i <= last; i++) periods.push({ start: cal.start(i), end: cal.end(i) });
-      const cancelledAt = cancelIn >= 0 ? cal.start(cancelIn) + rng.int(2, 20) * DAY + rng.int(0, 86399) * SECOND : null;
+      const cancelledAt =
+        cancelIn >= 0 ? cal.start(cancelIn) + rng.int(2, 20) * DAY + rng.int(0, 86399) * SECOND : null;
       const s = this.support(account, rng, periods, {
         startedAt: iso(addMonths(cal.dataStart, -rng.int(3, 30))),
         renewsAt: iso(cal.end(last)),
@@ -828,7 +883,7 @@ export class Planner {
       if (!this.#fits(s.rowCount, SHARE.buckets, used)) break;
       used += s.rowCount;
       this.addStream(s);
-      if (corrections.length < 3 && from === cal.dataStart) corrections.push(s);
+      if (corrections.length < 3 && from === cal.dataStart && to === cal.dataEnd) corrections.push(s);
     }
     // A few storage rows corrected in the next billing period (clean: nothing is claimed).
     const m = this.opts.months;
@@ -857,7 +912,8 @@ export class Planner {
       const partial = new Map<number, number>();
       const days = (cal.dataEnd - cal.dataStart) / DAY;
       for (let k = rng.int(0, 4); k > 0; k--) stopped.add(cal.dataStart + rng.int(0, days - 1) * DAY);
-      for (let k = rng.int(0, 4); k > 0; k--) partial.set(cal.dataStart + rng.int(0, days - 1) * DAY, rng.int(1, 23));
+      for (let k = rng.int(0, 4); k > 0; k--)
+        partial.set(cal.dataStart + rng.int(0, days - 1) * DAY, rng.int(1, 23));
       const s = this.commitment(
         account,
         reg.id,
@@ -1029,7 +1085,8 @@ export class Planner {
     const out: Interval[] = [];
     for (const iv of raw) {
       if (iv.end - iv.start > 6 * HOUR && rng.chance(0.3)) {
-        const cut = iv.start + Math.floor((iv.end - iv.start) * (0.2 + rng.float() * 0.6) / SECOND) * SECOND;
+        const cut =
+          iv.start + Math.floor(((iv.end - iv.start) * (0.2 + rng.float() * 0.6)) / SECOND) * SECOND;
         out.push({ start: iv.start, end: cut + rng.int(0, 900) * SECOND }, { start: cut, end: iv.end });
       } else out.push(iv);
     }
@@ -1043,9 +1100,17 @@ export class Planner {
     const granularity = rng.chance(0.55) ? HOUR : DAY;
     const covered = rng.chance(0.15);
     const raw = this.#schedule(rng);
-    return this.ec2(account, reg.id, rng.pick(EC2_TYPES), granularity, covered ? this.#usageRecords(rng, raw) : raw, rng, {
-      covered,
-    });
+    return this.ec2(
+      account,
+      reg.id,
+      rng.pick(EC2_TYPES),
+      granularity,
+      covered ? this.#usageRecords(rng, raw) : raw,
+      rng,
+      {
+        covered,
+      },
+    );
   }
 
   /** An always-on hourly instance with exactly `hours` rows (1 ≤ hours ≤ the data's hours). */
@@ -1077,42 +1142,48 @@ export class Planner {
   // ---- incidents -----------------------------------------------------------------------------
 
   /**
-   * Short EC2 and S3 incidents that keep every month above its SLA threshold, and longer ones
-   * for services without an SLA entry. Planted slots get none, so their availability is exactly
-   * what the planted incidents make it.
+   * Clean incidents: on services with an SLA entry (whatever the shipped tables hold), one short
+   * incident per (service, region, month), well inside what keeps a 28-day month at its threshold;
+   * on services without one, hours-long outages that earn nothing. Planted slots get none, so
+   * their availability is exactly what the planted incidents make it.
    */
   #cleanIncidents(): void {
     const rng = this.rng.fork("incidents");
     const cal = this.cal;
     const m = this.opts.months;
     const taken = new Set(this.slaSlots);
+    const services = [EC2, S3, RDS, CLOUDFRONT];
     const count = Math.min(40, 6 + 4 * m);
     for (let i = 0; i < count; i++) {
-      const kind = rng.float();
+      const service = services[rng.weightedIndex([40, 25, 20, 15])]!;
       const month = rng.int(0, m - 1);
-      const ms = cal.start(month);
-      const len = cal.end(month) - ms;
-      if (kind < 0.65) {
-        const service = kind < 0.4 ? EC2 : S3;
-        const regions = service === S3 ? BULK_S3_REGIONS.map((r) => r.id) : REGIONS.map((r) => r.id);
-        const regionId = rng.pick(regions);
+      const from = cal.start(month);
+      const len = cal.end(month) - from;
+      const regionId =
+        service === CLOUDFRONT
+          ? "global"
+          : service === S3
+            ? rng.pick(BULK_S3_REGIONS).id
+            : rng.pick(REGIONS).id;
+      const limit = cleanDowntimeLimit(service.name);
+      let duration: number;
+      if (limit === null) duration = rng.int(10 * 60, 6 * 3600) * SECOND;
+      else {
         const key = `${service.name}|${regionId}|${month}`;
-        if (taken.has(key)) continue;
+        if (taken.has(key) || limit < 10 * SECOND) continue;
         taken.add(key);
-        const duration = service === EC2 ? rng.int(20, 240) * SECOND : rng.int(60, 35 * 60) * SECOND;
-        const start = ms + rng.int(0, Math.floor((len - duration) / SECOND) - 1) * SECOND;
-        const named = service === EC2 && rng.chance(0.5) ? (this.#bulkInstances.get(regionId) ?? []).slice(0, 2) : [];
-        this.addIncident(service.name, regionId, named, start, start + duration);
-      } else if (kind < 0.85) {
-        const start = ms + rng.int(0, Math.floor(len / SECOND) - 8 * 3600) * SECOND;
-        this.addIncident(RDS.name, rng.pick(REGIONS).id, [], start, start + rng.int(20 * 60, 6 * 3600) * SECOND);
-      } else {
-        const start = ms + rng.int(0, Math.floor(len / SECOND) - 4 * 3600) * SECOND;
-        this.addIncident(CLOUDFRONT.name, "global", [], start, start + rng.int(10 * 60, 3 * 3600) * SECOND);
+        duration = rng.int(Math.max(1, Math.floor(limit / SECOND / 10)), Math.floor(limit / SECOND)) * SECOND;
       }
+      const start = from + rng.int(0, Math.floor((len - duration) / SECOND) - 1) * SECOND;
+      const named =
+        service === EC2 && rng.chance(0.5) ? (this.#bulkInstances.get(regionId) ?? []).slice(0, 2) : [];
+      this.addIncident(service.name, regionId, named, start, start + duration);
     }
-    // One S3 incident across a month boundary, ten minutes on each side.
-    if (m >= 2) {
+    // One S3 incident across a month boundary, up to ten minutes on each side.
+    const s3Limit = cleanDowntimeLimit(S3.name);
+    if (m >= 2 && (s3Limit === null || s3Limit >= 2 * MINUTE)) {
+      const half =
+        s3Limit === null ? 10 * MINUTE : Math.min(10 * MINUTE, Math.floor(s3Limit / 2 / SECOND) * SECOND);
       const month = rng.int(0, m - 2);
       const regionId = rng.pick(BULK_S3_REGIONS).id;
       const a = `${S3.name}|${regionId}|${month}`;
@@ -1120,7 +1191,7 @@ export class Planner {
       if (!taken.has(a) && !taken.has(b)) {
         taken.add(a);
         taken.add(b);
-        this.addIncident(S3.name, regionId, [], cal.end(month) - 10 * MINUTE, cal.end(month) + 10 * MINUTE);
+        this.addIncident(S3.name, regionId, [], cal.end(month) - half, cal.end(month) + half);
       }
     }
     this.#assertNoUnplannedBreach();
@@ -1151,8 +1222,18 @@ export class Planner {
   usageRecords(): UsageRecord[] {
     return this.usage
       .slice()
-      .sort((a, b) => a.start - b.start || (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0) || a.end - b.end)
-      .map((u) => ({ resourceId: u.resourceId, start: iso(u.start), end: iso(u.end), quantity: null, unit: null }));
+      .sort(
+        (a, b) =>
+          a.start - b.start ||
+          (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0) ||
+          a.end - b.end,
+      )
+      .map((u) => ({
+        resourceId: u.resourceId,
+        start: iso(u.start),
+        end: iso(u.end),
+        quantity: null,
+        unit: null,
+      }));
   }
 }
-

@@ -49,7 +49,7 @@ export class Rng {
 
   /** `seed` is a non-negative safe integer; `label` derives an independent stream. */
   constructor(seed: number, label = "") {
-    this.#lo = seed % TWO_POW_32 >>> 0;
+    this.#lo = (seed % TWO_POW_32) >>> 0;
     this.#hi = Math.floor(seed / TWO_POW_32) >>> 0;
     this.#label = label;
     const init = splitmix32(this.#lo ^ mix32(this.#hi ^ hashString(label)));

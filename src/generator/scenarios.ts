@@ -57,7 +57,9 @@ function recentMonths(p: Planner): number[] {
 
 /** An instant inside hour `h` of day `d` of month `m`, with minutes and seconds. */
 function at(p: Planner, m: number, d: number, h: number, rng: Rng, minMinute = 1, maxMinute = 59): number {
-  return p.cal.start(m) + d * DAY + h * HOUR + rng.int(minMinute, maxMinute) * MINUTE + rng.int(0, 59) * SECOND;
+  return (
+    p.cal.start(m) + d * DAY + h * HOUR + rng.int(minMinute, maxMinute) * MINUTE + rng.int(0, 59) * SECOND
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -73,7 +75,11 @@ const dupHourly: Builder = (p, rng, key) => {
   const copies = new Map([[first + rng.int(1, hours - 1) * HOUR, 1]]);
   const t = rng.pick(PLANTED_EC2_TYPES);
   p.addStream(p.ec2(p.account(rng), bulkRegion(rng), t, HOUR, [{ start, end }], rng, { track: key, copies }));
-  return { kind: "duplicate_charge", variant: "hourly instance row billed twice", finalize: dupFinalize(key) };
+  return {
+    kind: "duplicate_charge",
+    variant: "hourly instance row billed twice",
+    finalize: dupFinalize(key),
+  };
 };
 
 const dupRequestsThrice: Builder = (p, rng, key) => {
@@ -84,7 +90,11 @@ const dupRequestsThrice: Builder = (p, rng, key) => {
   if (days.length === 0) return null;
   const copies = new Map([[rng.pick(days), 2]]);
   p.addStream(new BucketStream(p.ctx, { ...probe.spec, track: key, copies }));
-  return { kind: "duplicate_charge", variant: "S3 requests row billed three times", finalize: dupFinalize(key) };
+  return {
+    kind: "duplicate_charge",
+    variant: "S3 requests row billed three times",
+    finalize: dupFinalize(key),
+  };
 };
 
 const dupSubscription: Builder = (p, rng, key) => {
@@ -105,7 +115,11 @@ const dupSubscription: Builder = (p, rng, key) => {
     { track: key, copies },
   );
   p.addStream(s);
-  return { kind: "duplicate_charge", variant: "monthly subscription fee billed twice", finalize: dupFinalize(key) };
+  return {
+    kind: "duplicate_charge",
+    variant: "monthly subscription fee billed twice",
+    finalize: dupFinalize(key),
+  };
 };
 
 /** A daily row billed twice, then corrected in the next billing period (fully or in part). */
@@ -114,17 +128,27 @@ function dupCorrected(full: boolean): Builder {
     const m = p.correctableMonth(rng);
     if (m === null) return null;
     const d0 = p.cal.start(m) + rng.int(0, p.cal.days(m) - 5) * DAY;
-    const raw = [{ start: d0 + rng.int(1, 6) * HOUR + rng.int(0, 59) * MINUTE, end: d0 + 4 * DAY - rng.int(1, 6) * HOUR }];
+    const raw = [
+      {
+        start: d0 + rng.int(1, 6) * HOUR + rng.int(0, 59) * MINUTE,
+        end: d0 + 4 * DAY - rng.int(1, 6) * HOUR,
+      },
+    ];
     const day = d0 + rng.int(1, 2) * DAY;
     const t = rng.pick(PLANTED_EC2_TYPES);
-    const s = p.ec2(p.account(rng), bulkRegion(rng), t, DAY, raw, rng, { track: key, copies: new Map([[day, 1]]) });
+    const s = p.ec2(p.account(rng), bulkRegion(rng), t, DAY, raw, rng, {
+      track: key,
+      copies: new Map([[day, 1]]),
+    });
     p.addStream(s);
     const hours = full ? new Dec(24) : new Dec(rng.int(2, 12));
     const reason = full ? "duplicate line item reversed" : "partial reversal of a duplicate line item";
     p.addExtra(p.correction(s.rowAt(m, day, 24), m + 1, hours, reason), key);
     return {
       kind: "duplicate_charge",
-      variant: full ? "duplicate already corrected by the provider (no finding)" : "duplicate partly corrected",
+      variant: full
+        ? "duplicate already corrected by the provider (no finding)"
+        : "duplicate partly corrected",
       finalize: dupFinalize(key),
     };
   };
@@ -139,7 +163,8 @@ function dupFinalize(key: string) {
 // ---------------------------------------------------------------------------------------------
 
 function beyondFinalize(key: string, stream: MeteredStream) {
-  return (sink: ChargeSink, currency: string) => beyondUsageDrafts(sink.tracked(key), stream.spec.raw, currency);
+  return (sink: ChargeSink, currency: string) =>
+    beyondUsageDrafts(sink.tracked(key), stream.usageRecords, currency);
 }
 
 /** An hour billed after the instance stopped (no usage at all in it). */
@@ -159,7 +184,11 @@ const beyondPhantomHour: Builder = (p, rng, key) => {
     phantomPeriods: phantom,
   });
   p.addStream(s);
-  return { kind: "billed_beyond_usage", variant: "hour billed after the instance stopped", finalize: beyondFinalize(key, s) };
+  return {
+    kind: "billed_beyond_usage",
+    variant: "hour billed after the instance stopped",
+    finalize: beyondFinalize(key, s),
+  };
 };
 
 /** Daily rows; usage crosses day edges; one day billed above its rounded-up run time. */
@@ -168,22 +197,40 @@ const beyondDayEdges: Builder = (p, rng, key) => {
   const d0 = rng.int(1, p.cal.days(m) - 6);
   const day = (k: number) => p.cal.start(m) + (d0 + k) * DAY;
   const raw: Interval[] = [
-    { start: day(0) + rng.int(5, 9) * HOUR + rng.int(1, 59) * MINUTE, end: day(1) + rng.int(1, 3) * HOUR + rng.int(1, 59) * MINUTE },
-    { start: day(1) + rng.int(8, 10) * HOUR + rng.int(0, 59) * MINUTE, end: day(1) + rng.int(20, 22) * HOUR + rng.int(0, 50) * MINUTE },
-    { start: day(2) - rng.int(5, 40) * MINUTE - rng.int(0, 59) * SECOND, end: day(4) + rng.int(6, 14) * HOUR + rng.int(1, 59) * MINUTE },
+    {
+      start: day(0) + rng.int(5, 9) * HOUR + rng.int(1, 59) * MINUTE,
+      end: day(1) + rng.int(1, 3) * HOUR + rng.int(1, 59) * MINUTE,
+    },
+    {
+      start: day(1) + rng.int(8, 10) * HOUR + rng.int(0, 59) * MINUTE,
+      end: day(1) + rng.int(20, 22) * HOUR + rng.int(0, 50) * MINUTE,
+    },
+    {
+      start: day(2) - rng.int(5, 40) * MINUTE - rng.int(0, 59) * SECOND,
+      end: day(4) + rng.int(6, 14) * HOUR + rng.int(1, 59) * MINUTE,
+    },
   ];
   const actual = Math.ceil(coveredWithin(mergeIntervals(raw), day(1), day(2)) / HOUR);
   const billed = new Map([[day(1), actual + rng.int(2, 24 - actual)]]);
   const t = rng.pick(PLANTED_EC2_TYPES);
-  const s = p.ec2(p.account(rng), bulkRegion(rng), t, DAY, raw, rng, { covered: true, track: key, billedHours: billed });
+  const s = p.ec2(p.account(rng), bulkRegion(rng), t, DAY, raw, rng, {
+    covered: true,
+    track: key,
+    billedHours: billed,
+  });
   p.addStream(s);
-  return { kind: "billed_beyond_usage", variant: "daily row above usage crossing day edges", finalize: beyondFinalize(key, s) };
+  return {
+    kind: "billed_beyond_usage",
+    variant: "daily row above usage crossing day edges",
+    finalize: beyondFinalize(key, s),
+  };
 };
 
 /** Overlapping usage records: the union, not the sum, is what ran. */
 const beyondOverlap: Builder = (p, rng, key) => {
   const m = p.recentMonth(rng);
-  const base = p.cal.start(m) + rng.int(0, p.cal.days(m) - 3) * DAY + rng.int(0, 8) * HOUR + rng.int(0, 59) * SECOND;
+  const base =
+    p.cal.start(m) + rng.int(0, p.cal.days(m) - 3) * DAY + rng.int(0, 8) * HOUR + rng.int(0, 59) * SECOND;
   const raw: Interval[] = [
     { start: base + 2 * HOUR, end: base + 10 * HOUR + 30 * MINUTE },
     { start: base + 8 * HOUR, end: base + 12 * HOUR + 45 * MINUTE },
@@ -191,13 +238,23 @@ const beyondOverlap: Builder = (p, rng, key) => {
   const day = floorTo(base, DAY);
   raw.push({ start: day + DAY + HOUR, end: day + DAY + 20 * HOUR + rng.int(0, 59) * MINUTE });
   const union = Math.ceil(coveredWithin(mergeIntervals(raw), day, day + DAY) / HOUR);
-  const sum = Math.ceil((coveredWithin([raw[0]!], day, day + DAY) + coveredWithin([raw[1]!], day, day + DAY)) / HOUR);
+  const sum = Math.ceil(
+    (coveredWithin([raw[0]!], day, day + DAY) + coveredWithin([raw[1]!], day, day + DAY)) / HOUR,
+  );
   // Billed below the sum of the records but above their union: only a union-based audit sees it.
   const billed = new Map([[day, Math.max(union + 1, sum - 1)]]);
   const t = rng.pick(PLANTED_EC2_TYPES);
-  const s = p.ec2(p.account(rng), bulkRegion(rng), t, DAY, raw, rng, { covered: true, track: key, billedHours: billed });
+  const s = p.ec2(p.account(rng), bulkRegion(rng), t, DAY, raw, rng, {
+    covered: true,
+    track: key,
+    billedHours: billed,
+  });
   p.addStream(s);
-  return { kind: "billed_beyond_usage", variant: "overlapping usage records", finalize: beyondFinalize(key, s) };
+  return {
+    kind: "billed_beyond_usage",
+    variant: "overlapping usage records",
+    finalize: beyondFinalize(key, s),
+  };
 };
 
 /** One hourly row billed for two hours. */
@@ -213,7 +270,11 @@ const beyondDoubleHour: Builder = (p, rng, key) => {
     billedHours: new Map([[hour, 2]]),
   });
   p.addStream(s);
-  return { kind: "billed_beyond_usage", variant: "hourly row billed for two hours", finalize: beyondFinalize(key, s) };
+  return {
+    kind: "billed_beyond_usage",
+    variant: "hourly row billed for two hours",
+    finalize: beyondFinalize(key, s),
+  };
 };
 
 /** A day billed 24 hours for 20-odd hours of run time, two hours of which a later correction returned. */
@@ -233,7 +294,11 @@ const beyondPartlyCorrected: Builder = (p, rng, key) => {
   });
   p.addStream(s);
   p.addExtra(p.correction(s.rowAt(m, day, 24), m + 1, new Dec(2), "usage metering adjustment"), key);
-  return { kind: "billed_beyond_usage", variant: "partly corrected by the provider", finalize: beyondFinalize(key, s) };
+  return {
+    kind: "billed_beyond_usage",
+    variant: "partly corrected by the provider",
+    finalize: beyondFinalize(key, s),
+  };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -318,7 +383,12 @@ const domainNotRenewing: Builder = (p, rng, key) => {
       p.account(rng),
       rng,
       renewal,
-      { startedAt: iso(addMonths(renewal, -12 * rng.int(1, 5))), renewsAt: iso(renewal), autoRenew: false, cancelledAt: null },
+      {
+        startedAt: iso(addMonths(renewal, -12 * rng.int(1, 5))),
+        renewsAt: iso(renewal),
+        autoRenew: false,
+        cancelledAt: null,
+      },
       key,
     ),
   );
@@ -337,7 +407,15 @@ const domainNotRenewing: Builder = (p, rng, key) => {
 function slaFinalize(p: Planner, key: string, serviceName: string, regionId: string, month: number) {
   return (sink: ChargeSink, currency: string) => {
     const incidents = p.incidents.filter((i) => i.serviceName === serviceName && i.regionId === regionId);
-    return slaDrafts(sink.tracked(key), serviceName, regionId, p.cal.start(month), p.cal.end(month), incidents, currency);
+    return slaDrafts(
+      sink.tracked(key),
+      serviceName,
+      regionId,
+      p.cal.start(month),
+      p.cal.end(month),
+      incidents,
+      currency,
+    );
   };
 }
 
@@ -358,9 +436,17 @@ function slaEc2(tier: Ec2Tier): Builder {
     const d0 = p.cal.start(month) + rng.int(0, p.cal.days(month) - 10) * DAY;
     const owners = tier === "10" ? [a, b, a] : tier === "30" ? [a, a] : [b];
     const ids = owners.map((owner) => {
-      const s = p.ec2(owner, regionId, rng.pick(PLANTED_EC2_TYPES), DAY, [{ start: d0, end: d0 + 8 * DAY }], rng, {
-        track: key,
-      });
+      const s = p.ec2(
+        owner,
+        regionId,
+        rng.pick(PLANTED_EC2_TYPES),
+        DAY,
+        [{ start: d0, end: d0 + 8 * DAY }],
+        rng,
+        {
+          track: key,
+        },
+      );
       p.addStream(s);
       return s.spec.description.resourceId;
     });
@@ -452,7 +538,13 @@ const promoPercentPartial: Builder = (p, rng, key) => {
     validFrom: iso(validFrom),
     validTo: iso(validTo),
   });
-  const scope: PromotionScope = { accountId: slot.account.id, serviceNames: [CLOUDFRONT.name], regionIds: [], validFrom, validTo };
+  const scope: PromotionScope = {
+    accountId: slot.account.id,
+    serviceNames: [CLOUDFRONT.name],
+    regionIds: [],
+    validFrom,
+    validTo,
+  };
   return {
     kind: "promotion_not_applied",
     variant: `${percent} % promotion for part of a month billed at list`,
@@ -475,7 +567,8 @@ function promoCredit(smaller: "unspent" | "charges"): Builder {
     });
     p.addStream(s);
     let total = new Dec(0);
-    for (let d = slot.start; d < slot.start + days * DAY; d += DAY) total = total.plus(s.quantity(d).times(list));
+    for (let d = slot.start; d < slot.start + days * DAY; d += DAY)
+      total = total.plus(s.quantity(d).times(list));
     const scale = p.ctx.priceScale;
     const places = p.ctx.minorUnits;
     let credit: Dec;
@@ -532,7 +625,8 @@ function promoCredit(smaller: "unspent" | "charges"): Builder {
     return {
       kind: "promotion_not_applied",
       variant: `credit promotion partly unspent (limited by the ${smaller})`,
-      finalize: (sink, currency) => creditPromotionDrafts(sink.tracked(key), scope, id, code, creditAmount, currency),
+      finalize: (sink, currency) =>
+        creditPromotionDrafts(sink.tracked(key), scope, id, code, creditAmount, currency),
     };
   };
 }
@@ -548,14 +642,20 @@ function rateFinalize(key: string) {
 const rateDaily: Builder = (p, rng, key) => {
   const m = p.recentMonth(rng);
   const d0 = p.cal.start(m) + rng.int(0, p.cal.days(m) - 6) * DAY;
-  const raw = [{ start: d0 + rng.int(0, 5) * HOUR + rng.int(0, 59) * MINUTE, end: d0 + 5 * DAY - rng.int(1, 5) * HOUR }];
+  const raw = [
+    { start: d0 + rng.int(0, 5) * HOUR + rng.int(0, 59) * MINUTE, end: d0 + 5 * DAY - rng.int(1, 5) * HOUR },
+  ];
   const t = rng.pick(PLANTED_EC2_TYPES);
   const regionId = bulkRegion(rng);
   const list = p.ec2Pricing(t, regionId).list;
   const prices = new Map<number, Dec>([[d0 + rng.int(1, 3) * DAY, list]]);
   if (rng.chance(0.5)) prices.set(d0 + 4 * DAY, list);
   p.addStream(p.ec2(p.account(rng), regionId, t, DAY, raw, rng, { track: key, billedUnitPrice: prices }));
-  return { kind: "rate_above_contract", variant: "daily instance rows billed at list", finalize: rateFinalize(key) };
+  return {
+    kind: "rate_above_contract",
+    variant: "daily instance rows billed at list",
+    finalize: rateFinalize(key),
+  };
 };
 
 const rateHourly: Builder = (p, rng, key) => {
@@ -572,15 +672,24 @@ const rateHourly: Builder = (p, rng, key) => {
     [first + 2 * HOUR, raised],
     [first + 3 * HOUR, raised],
   ]);
-  p.addStream(p.ec2(p.account(rng), regionId, t, HOUR, [{ start, end }], rng, { track: key, billedUnitPrice: prices }));
-  return { kind: "rate_above_contract", variant: "hourly rows billed above contract", finalize: rateFinalize(key) };
+  p.addStream(
+    p.ec2(p.account(rng), regionId, t, HOUR, [{ start, end }], rng, { track: key, billedUnitPrice: prices }),
+  );
+  return {
+    kind: "rate_above_contract",
+    variant: "hourly rows billed above contract",
+    finalize: rateFinalize(key),
+  };
 };
 
 const rateStorage: Builder = (p, rng, key) => {
   const m = p.recentMonth(rng);
   const from = p.cal.start(m) + rng.int(0, p.cal.days(m) - 6) * DAY;
   p.addStream(
-    p.bucket(p.account(rng), bulkRegion(rng), from, from + 5 * DAY, rng, { track: key, storageAtList: new Set([m]) }),
+    p.bucket(p.account(rng), bulkRegion(rng), from, from + 5 * DAY, rng, {
+      track: key,
+      storageAtList: new Set([m]),
+    }),
   );
   return { kind: "rate_above_contract", variant: "S3 storage billed at list", finalize: rateFinalize(key) };
 };
@@ -654,7 +763,13 @@ const unusedWeekends: Builder = (p, rng, key) => {
 /** Variants per kind; the first of each works with a single month and always yields a finding. */
 const BUILDERS: Record<FindingKind, readonly Builder[]> = {
   duplicate_charge: [dupHourly, dupRequestsThrice, dupSubscription, dupCorrected(false), dupCorrected(true)],
-  billed_beyond_usage: [beyondPhantomHour, beyondDayEdges, beyondOverlap, beyondDoubleHour, beyondPartlyCorrected],
+  billed_beyond_usage: [
+    beyondPhantomHour,
+    beyondDayEdges,
+    beyondOverlap,
+    beyondDoubleHour,
+    beyondPartlyCorrected,
+  ],
   charged_after_cancellation: [
     cancelledWorkspace("before"),
     cancelledWorkspace("at-renewal"),

@@ -3,7 +3,10 @@
  * its rows month by month, so the writer never holds more than one month of one resource.
  * Every stream knows its exact row count up front, which is how `--rows` is met exactly.
  */
+
+import { Dec } from "../money/index.js";
 import { DAY, HOUR } from "./calendar.js";
+import type { Pricing } from "./catalog.js";
 import type { ChargeSink } from "./charge-sink.js";
 import {
   amountsText,
@@ -17,15 +20,23 @@ import {
   tailText,
   toUnits,
 } from "./focus-row.js";
-import { type Account, forEachPeriod, type Interval, mergeIntervals, type RowContext } from "./model.js";
+import { type Account, forEachPeriod, type Interval, type RowContext, toSpans } from "./model.js";
 import { hashUnit } from "./prng.js";
-import { Dec } from "../money/index.js";
-import type { Pricing } from "./catalog.js";
 
 export interface Stream {
   readonly account: Account;
   readonly rowCount: number;
+  /** Key under which the writer keeps this stream's rows for the truth (planted situations only). */
+  readonly track: string | undefined;
+  /** Rows `emitMonth(month)` writes. */
+  rowsInMonth(month: number): number;
   emitMonth(month: number, sink: ChargeSink): void;
+}
+
+function copiesWithin(copies: ReadonlyMap<number, number> | undefined, from: number, to: number): number {
+  let n = 0;
+  for (const [at, extra] of copies ?? []) if (at >= from && at < to) n += extra;
+  return n;
 }
 
 function tail(ctx: RowContext, tags: string, extra: Partial<RowTail> = {}): RowTail {
@@ -82,6 +93,31 @@ export interface MeteredSpec {
   copies?: ReadonlyMap<number, number>;
 }
 
+const AMOUNTS = new WeakMap<RowContext, Map<string, { text: string; units: bigint }>>();
+
+/** Amounts of `hours` billed at the contracted price, as CSV text; shared by every stream at that price. */
+function sharedAmounts(
+  ctx: RowContext,
+  list: Dec,
+  contracted: Dec,
+  hours: number,
+): { text: string; units: bigint } {
+  let byKey = AMOUNTS.get(ctx);
+  if (!byKey) {
+    byKey = new Map();
+    AMOUNTS.set(ctx, byKey);
+  }
+  const key = `${list.toFixed()}|${contracted.toFixed()}|${hours}`;
+  let found = byKey.get(key);
+  if (!found) {
+    const q = new Dec(hours);
+    const a = usageAmounts(q, "Hours", plain(q), "Hours", list, contracted, contracted);
+    found = { text: amountsText(a), units: toUnits(new Dec(a.billedCost)) };
+    byKey.set(key, found);
+  }
+  return found;
+}
+
 interface CachedAmounts {
   /** `,mid,amounts,tail\n` */
   rest: Buffer;
@@ -93,33 +129,51 @@ interface CachedAmounts {
 export class MeteredStream implements Stream {
   readonly account: Account;
   readonly rowCount: number;
-  readonly spec: MeteredSpec;
-  readonly merged: Interval[];
+  readonly spec: Omit<MeteredSpec, "raw">;
+  /** When the resource ran (union of its usage), packed. */
+  readonly spans: Float64Array;
+  /** What usage.jsonl lists for the resource: its raw records when covered, else nothing. */
+  readonly usageRecords: readonly Interval[];
   readonly #ctx: RowContext;
   readonly #special: boolean;
-  readonly #midC: string;
-  readonly #tailC: string;
-  readonly #cache: (CachedAmounts | undefined)[] = [];
 
   constructor(ctx: RowContext, spec: MeteredSpec) {
     this.#ctx = ctx;
-    this.spec = spec;
+    const { raw, ...rest } = spec;
+    this.spec = rest;
     this.account = spec.account;
-    this.merged = mergeIntervals(spec.raw);
+    this.spans = toSpans(raw);
+    this.usageRecords = spec.covered ? raw : [];
     this.#special =
       spec.track !== undefined ||
-      (spec.billedHours?.size ?? 0) + (spec.phantomPeriods?.size ?? 0) + (spec.billedUnitPrice?.size ?? 0) > 0 ||
+      (spec.billedHours?.size ?? 0) + (spec.phantomPeriods?.size ?? 0) + (spec.billedUnitPrice?.size ?? 0) >
+        0 ||
       (spec.copies?.size ?? 0) > 0;
-    this.#midC = `,${midText(spec.description)},`;
-    this.#tailC = `,${tailText(tail(ctx, spec.tags))}\n`;
     let count = 0;
     const cal = ctx.calendar;
-    forEachPeriod(this.merged, spec.granularity, cal.dataStart, cal.dataEnd, () => {
+    forEachPeriod(this.spans, spec.granularity, cal.dataStart, cal.dataEnd, () => {
       count += 1;
     });
-    for (const ps of spec.phantomPeriods?.keys() ?? []) if (ps >= cal.dataStart && ps < cal.dataEnd) count += 1;
+    for (const ps of spec.phantomPeriods?.keys() ?? [])
+      if (ps >= cal.dataStart && ps < cal.dataEnd) count += 1;
     for (const n of spec.copies?.values() ?? []) count += n;
     this.rowCount = count;
+  }
+
+  get track(): string | undefined {
+    return this.spec.track;
+  }
+
+  rowsInMonth(month: number): number {
+    const cal = this.#ctx.calendar;
+    const from = cal.start(month);
+    const to = cal.end(month);
+    let n = 0;
+    forEachPeriod(this.spans, this.spec.granularity, from, to, () => {
+      n += 1;
+    });
+    for (const ps of this.spec.phantomPeriods?.keys() ?? []) if (ps >= from && ps < to) n += 1;
+    return n + copiesWithin(this.spec.copies, from, to);
   }
 
   /** Hours billed for a period in clean data: the run time within it, rounded up. */
@@ -138,20 +192,6 @@ export class MeteredStream implements Stream {
       this.spec.pricing.contracted,
       billedUnit,
     );
-  }
-
-  #cached(hours: number): CachedAmounts {
-    let c = this.#cache[hours];
-    if (!c) {
-      const a = this.#amounts(hours, this.spec.pricing.contracted);
-      c = {
-        rest: Buffer.from(`${this.#midC}${amountsText(a)}${this.#tailC}`, "utf8"),
-        units: toUnits(new Dec(a.billedCost)),
-        count: 0,
-      };
-      this.#cache[hours] = c;
-    }
-    return c;
   }
 
   /** The row of the period starting at `ps`, billed for `hours` (at its planted price, if any). */
@@ -174,25 +214,33 @@ export class MeteredStream implements Stream {
     const to = cal.end(month);
     const g = this.spec.granularity;
     if (!this.#special) {
-      // Same bytes as composeRow(head, start, end, mid, amounts, tail), without building a string.
-      forEachPeriod(this.merged, g, from, to, (ps, ms) => {
-        const c = this.#cached(MeteredStream.billedHoursFor(ms, g));
+      // Same bytes as composeRow(head, start, end, mid, amounts, tail), without building a string
+      // per row. The pieces are built per stream and month, not kept: a 10-million-row plan has
+      // tens of thousands of streams.
+      const midC = `,${midText(this.spec.description)},`;
+      const tailC = `,${tailText(tail(this.#ctx, this.spec.tags))}\n`;
+      const cache: (CachedAmounts | undefined)[] = [];
+      const p = this.spec.pricing;
+      forEachPeriod(this.spans, g, from, to, (ps, ms) => {
+        const hours = MeteredStream.billedHoursFor(ms, g);
+        let c = cache[hours];
+        if (!c) {
+          const a = sharedAmounts(this.#ctx, p.list, p.contracted, hours);
+          c = { rest: Buffer.from(`${midC}${a.text}${tailC}`, "utf8"), units: a.units, count: 0 };
+          cache[hours] = c;
+        }
         c.count += 1;
         sink.pushPieces(cal.isoBytesOnGrid(ps, true), cal.isoBytesOnGrid(ps + g, false), c.rest);
       });
-      for (const c of this.#cache) {
-        if (c && c.count > 0) {
-          sink.addToInvoice(c.units * BigInt(c.count));
-          c.count = 0;
-        }
-      }
+      for (const c of cache) if (c && c.count > 0) sink.addToInvoice(c.units * BigInt(c.count));
       return;
     }
     const periods: { ps: number; hours: number }[] = [];
-    forEachPeriod(this.merged, g, from, to, (ps, ms) => {
+    forEachPeriod(this.spans, g, from, to, (ps, ms) => {
       periods.push({ ps, hours: this.spec.billedHours?.get(ps) ?? MeteredStream.billedHoursFor(ms, g) });
     });
-    for (const [ps, hours] of this.spec.phantomPeriods ?? []) if (ps >= from && ps < to) periods.push({ ps, hours });
+    for (const [ps, hours] of this.spec.phantomPeriods ?? [])
+      if (ps >= from && ps < to) periods.push({ ps, hours });
     periods.sort((a, b) => a.ps - b.ps);
     for (const p of periods) {
       const row = this.rowAt(month, p.ps, p.hours);
@@ -279,6 +327,19 @@ export class BucketStream implements Stream {
     this.rowCount = count;
   }
 
+  get track(): string | undefined {
+    return this.spec.track;
+  }
+
+  rowsInMonth(month: number): number {
+    const cal = this.#ctx.calendar;
+    return (
+      (this.#storageMonth(month) ? 1 : 0) +
+      this.requestDays(month).length +
+      copiesWithin(this.spec.copies, cal.start(month), cal.end(month))
+    );
+  }
+
   #storageMonth(m: number): boolean {
     const cal = this.#ctx.calendar;
     return this.spec.aliveFrom < cal.end(m) && this.spec.aliveTo > cal.start(m);
@@ -333,7 +394,15 @@ export class BucketStream implements Stream {
       chargePeriodStart: day,
       chargePeriodEnd: day + DAY,
       ...this.#requestDescription,
-      ...usageAmounts(q, "10K Requests", plain(q.times(10_000)), "Requests", p.list, p.contracted, p.contracted),
+      ...usageAmounts(
+        q,
+        "10K Requests",
+        plain(q.times(10_000)),
+        "Requests",
+        p.list,
+        p.contracted,
+        p.contracted,
+      ),
       ...tail(this.#ctx, this.spec.tags),
     };
   }
@@ -396,9 +465,21 @@ export class DistributionStream implements Stream {
     this.rowCount = (spec.to - spec.from) / DAY;
   }
 
+  get track(): string | undefined {
+    return this.spec.track;
+  }
+
+  rowsInMonth(month: number): number {
+    const cal = this.#ctx.calendar;
+    const from = Math.max(cal.start(month), this.spec.from);
+    const to = Math.min(cal.end(month), this.spec.to);
+    return to > from ? (to - from) / DAY : 0;
+  }
+
   quantity(dayStart: number): Dec {
     const s = this.spec;
-    const tenths = s.minTenths + Math.floor(hashUnit(s.seedKey, dayStart / DAY) * (s.maxTenths - s.minTenths + 1));
+    const tenths =
+      s.minTenths + Math.floor(hashUnit(s.seedKey, dayStart / DAY) * (s.maxTenths - s.minTenths + 1));
     return new Dec(tenths).dividedBy(10);
   }
 
@@ -467,8 +548,23 @@ export class SubscriptionStream implements Stream {
     this.account = spec.account;
     const cal = ctx.calendar;
     let count = 0;
-    for (const p of spec.periods) if (cal.monthOf(p.start) >= 0) count += 1 + (spec.copies?.get(p.start) ?? 0);
+    for (const p of spec.periods)
+      if (cal.monthOf(p.start) >= 0) count += 1 + (spec.copies?.get(p.start) ?? 0);
     this.rowCount = count;
+  }
+
+  get track(): string | undefined {
+    return this.spec.track;
+  }
+
+  rowsInMonth(month: number): number {
+    const cal = this.#ctx.calendar;
+    let n = 0;
+    for (const p of this.spec.periods) {
+      if (p.start >= cal.start(month) && p.start < cal.end(month))
+        n += 1 + (this.spec.copies?.get(p.start) ?? 0);
+    }
+    return n;
   }
 
   emitMonth(month: number, sink: ChargeSink): void {
@@ -546,6 +642,21 @@ export class CommitmentStream implements Stream {
       count += (used > 0 ? 1 : 0) + (used < 24 ? 1 : 0);
     }
     this.rowCount = count;
+  }
+
+  get track(): string | undefined {
+    return this.spec.track;
+  }
+
+  rowsInMonth(month: number): number {
+    const cal = this.#ctx.calendar;
+    const s = this.spec;
+    let n = cal.monthOf(s.termStart) === month ? 1 : 0;
+    for (let d = Math.max(s.termStart, cal.start(month)); d < Math.min(s.termEnd, cal.end(month)); d += DAY) {
+      const used = s.usedHours(d);
+      n += (used > 0 ? 1 : 0) + (used < 24 ? 1 : 0);
+    }
+    return n;
   }
 
   get termHours(): number {

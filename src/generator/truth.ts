@@ -106,7 +106,10 @@ export function refundableByCurrency(findings: readonly TruthFinding[]): Record<
   const sums = new Map<string, Money>();
   for (const f of findings) {
     if (!f.claimable) continue;
-    sums.set(f.currency, (sums.get(f.currency) ?? Money.zero(f.currency)).plus(Money.of(f.amount, f.currency)));
+    sums.set(
+      f.currency,
+      (sums.get(f.currency) ?? Money.zero(f.currency)).plus(Money.of(f.amount, f.currency)),
+    );
   }
   const out: Record<string, string> = {};
   for (const code of [...sums.keys()].sort()) out[code] = sums.get(code)!.toFixedMinor();
@@ -226,7 +229,8 @@ export function cancellationDrafts(
     const r = c.row;
     if (!isClaimable(c) || (r.category !== "Purchase" && r.frequency !== "Recurring")) continue;
     const cancelled = terms.cancelledAt !== null && terms.cancelledAt <= r.chargePeriodStart;
-    const renewedAgainstWish = !terms.autoRenew && terms.renewsAt !== null && r.chargePeriodStart >= terms.renewsAt;
+    const renewedAgainstWish =
+      !terms.autoRenew && terms.renewsAt !== null && r.chargePeriodStart >= terms.renewsAt;
     if (!cancelled && !renewedAgainstWish) continue;
     const amount = billed(c, currency).minus(attributableReduction([c], rows, currency));
     out.push({ kind: "charged_after_cancellation", accountId: c.accountId, charges: [c], amount });
@@ -251,7 +255,9 @@ export function slaCreditPercent(serviceName: string, downtimeMs: number, monthM
     if (up.lessThan(Money.of(String(monthMs), "USD").times(tier.below))) percent = tier.creditPercent;
   }
   if (percent === null) return null;
-  return Money.of(percent, "USD").lessThan(Money.of(entry.maxCreditPercent, "USD")) ? percent : entry.maxCreditPercent;
+  return Money.of(percent, "USD").lessThan(Money.of(entry.maxCreditPercent, "USD"))
+    ? percent
+    : entry.maxCreditPercent;
 }
 
 export function slaClause(serviceName: string): string {
@@ -354,7 +360,8 @@ export function creditPromotionDrafts(
   let spent = Money.zero(currency);
   for (const c of rows) {
     if (c.row.category !== "Credit" || c.accountId !== scope.accountId) continue;
-    if (c.row.promotionId === promotionId || c.row.description.includes(code)) spent = spent.plus(billed(c, currency).abs());
+    if (c.row.promotionId === promotionId || c.row.description.includes(code))
+      spent = spent.plus(billed(c, currency).abs());
   }
   const unspent = Money.of(creditAmount, currency).minus(spent);
   const charges = byLine(rows.filter((c) => inScope(c, scope)));
@@ -399,7 +406,8 @@ export function unusedCommitmentDrafts(
     const unusedRows = byLine(
       rows.filter(
         (c) =>
-          c.row.commitmentDiscountId === r.commitmentDiscountId && c.row.commitmentDiscountStatus === "Unused",
+          c.row.commitmentDiscountId === r.commitmentDiscountId &&
+          c.row.commitmentDiscountStatus === "Unused",
       ),
     );
     if (unusedRows.length === 0) continue;

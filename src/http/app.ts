@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { auditLogRoutes } from "../audit-log/routes.js";
 import { chargeRoutes } from "../charges/routes.js";
 import { consoleRoutes } from "../console/routes.js";
+import { findingRoutes } from "../findings/routes.js";
 import { identityRoutes } from "../identity/routes.js";
 import { importRoutes } from "../imports/routes.js";
 import { kycRoutes } from "../kyc/routes.js";
@@ -142,6 +143,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (scope) => auditLogRoutes(scope, services));
   await app.register(async (scope) => importRoutes(scope, services));
   await app.register(async (scope) => chargeRoutes(scope, services));
+  await app.register(async (scope) => findingRoutes(scope, services));
   await app.register(consoleRoutes);
   return app;
 }

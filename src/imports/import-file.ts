@@ -10,6 +10,7 @@ import type {
   UsageInterval,
 } from "../billing/evidence.js";
 import { loadChargeFile, openAnalytics, readChargeBatches } from "../billing/index.js";
+import { enqueueJob } from "../jobs/enqueue-job.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -360,6 +361,8 @@ async function completeImport(
     })
     .where("id", "=", frame.importId)
     .execute();
+  // New bills or evidence change what the audit finds: re-audit the organisation.
+  await enqueueJob(tx, { kind: "audit.run", payload: { organisationId: frame.orgId }, at, coalesce: true });
   await appendAuditEntry(tx, services.store.capabilities, {
     actor: ctx.actor,
     action: "import.completed",

@@ -63,6 +63,42 @@ export const SLA_TABLES: readonly SlaEntry[] = [
     confirmed: true,
   },
   {
+    // Checked against the SLA page as last updated 2024-01-22 (Multi-AZ DB Instance and Multi-AZ DB
+    // Cluster SLA). Single-DB instances have a lower commitment (99.5 %) not modelled here.
+    clauseId: "sla-aws-rds-multi-az",
+    providerName: "AWS",
+    serviceName: "Amazon Relational Database Service",
+    serviceCodes: ["AmazonRDS"],
+    scope: "Monthly uptime of each Multi-AZ DB instance and Multi-AZ DB cluster",
+    thresholdPercent: "99.95",
+    tiers: [
+      { below: "99.95", creditPercent: "10" },
+      { below: "99.0", creditPercent: "25" },
+      { below: "95.0", creditPercent: "100" },
+    ],
+    maxCreditPercent: "100",
+    sourceUrl: "https://aws.amazon.com/rds/sla/",
+    confirmed: true,
+  },
+  {
+    // The 99.99 % objective for instances in multiple zones (Premium Tier) was checked at the source;
+    // the credit tiers below it were not, so the entry as a whole stays unconfirmed.
+    clauseId: "sla-gcp-compute-engine-multi-zone",
+    providerName: "Google Cloud",
+    serviceName: "Compute Engine",
+    serviceCodes: [],
+    scope: "Compute Engine instances in multiple zones of a region (Premium Tier), monthly uptime",
+    thresholdPercent: "99.99",
+    tiers: [
+      { below: "99.99", creditPercent: "10" },
+      { below: "99.0", creditPercent: "25" },
+      { below: "95.0", creditPercent: "100" },
+    ],
+    maxCreditPercent: "100",
+    sourceUrl: "https://cloud.google.com/compute/sla",
+    confirmed: false,
+  },
+  {
     clauseId: "sla-alibaba-ecs-single-instance",
     providerName: "Alibaba Cloud",
     serviceName: "Elastic Compute Service",

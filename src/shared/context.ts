@@ -19,4 +19,5 @@ export const SYSTEM_ACTORS = {
   cli: "system:cli",
   seed: "system:seed-demo",
   kycVerifier: "system:kyc-verifier",
+  audit: "system:audit",
 } as const;

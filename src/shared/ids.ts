@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   import: "imp",
   charge: "chg",
   evidence: "evd",
+  auditRun: "aur",
   request: "req",
 } as const;
 

@@ -180,6 +180,8 @@ export interface Database {
   promotions: PromotionTable;
   payments: PaymentTable;
   jobs: JobTable;
+  audit_runs: AuditRunTable;
+  findings: FindingTable;
 }
 
 /** A charge as stored: FOCUS columns in snake_case, all text (exact decimals, ISO UTC times). */
@@ -340,4 +342,44 @@ export interface JobTable {
   last_error: string | null;
   created_at: string;
   finished_at: string | null;
+}
+
+export interface AuditRunTable {
+  id: string;
+  organisation_id: string;
+  status: "running" | "succeeded" | "failed";
+  as_of: string;
+  policy_version: string | null;
+  charges: number | null;
+  findings: number | null;
+  /** JSON: refundable amount per currency. */
+  refundable: string | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface FindingTable {
+  organisation_id: string;
+  /** `f-…`: deterministic from the kind and the charges (docs/audit-rules.md). */
+  id: string;
+  account_id: string | null;
+  /** The provider's account id the finding names (SubAccountId, else BillingAccountId). */
+  provider_account_id: string;
+  kind: string;
+  amount: string;
+  currency: string;
+  outcome: string;
+  claimable: number;
+  /** JSON array of `FILE:LINE` references. */
+  charge_refs: string;
+  explanation: string;
+  evidence: string;
+  clauses: string;
+  details: string;
+  /** `open`; later `filed` once a case is made of it, or `resolved` when a re-run no longer finds it. */
+  status: "open" | "filed" | "resolved";
+  audit_run_id: string;
+  first_found_at: string;
+  updated_at: string;
 }

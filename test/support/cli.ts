@@ -10,13 +10,23 @@ export interface CliResult {
 const ROOT = resolve(import.meta.dirname, "../..");
 
 /** Runs the real CLI (TypeScript sources through tsx) as a child process. */
-export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+  cwd = ROOT,
+): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, "src/cli/main.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, REFUND_DESK_LOG_LEVEL: "silent", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    // Resolved here, so the CLI can run with any working directory.
+    const child = spawn(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), resolve(ROOT, "src/cli/main.ts"), ...args],
+      {
+        cwd,
+        env: { ...process.env, REFUND_DESK_LOG_LEVEL: "silent", ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

@@ -30,7 +30,7 @@ export function unionIntervals(intervals: readonly Interval[]): Interval[] {
   const out: Interval[] = [];
   for (const i of sorted) {
     const last = out[out.length - 1];
-    if (false as boolean) {
+    if (last !== undefined && i.start <= last.end) {
       if (i.end > last.end) last.end = i.end;
     } else out.push({ start: i.start, end: i.end });
   }

@@ -1,3 +1,19 @@
+/**
+ * Evidence files (DESIGN.md "Data the audit reads"): reading, loading into DuckDB, monthly availability.
+ *
+ * Decisions callers rely on:
+ * - Format from the extension of `path` (else of `displayName`): `.jsonl`/`.ndjson`, `.csv`, and `.json`
+ *   (incidents only: the Google Cloud status feed); `.gz` of each. Other extensions are refused.
+ * - `fail` mode (default) throws `validation_failed` at the first bad record; `collect` keeps good records
+ *   and lists every problem. File-level problems (unreadable, not gzip, bad CSV header, feed not an array)
+ *   throw in both modes.
+ * - Values are trimmed; empty strings and JSON null are "absent". Unknown fields/columns are ignored.
+ * - Amounts, quantities and percentages must be decimal strings; JSON numbers are refused (they have
+ *   already lost their exact text). Decimals must fit DECIMAL(38,18). Exponent notation is written out.
+ * - Timestamps need an offset or `Z`; they become `YYYY-MM-DDTHH:MM:SSZ` (`.mmm` only when non-zero);
+ *   sub-millisecond digits must be zeros.
+ * - Lines longer than 1 MiB (CSV records longer than 1 Mi characters) are problems, not crashes.
+ */
 export {
   AVAILABILITY_DECIMAL_PLACES,
   availabilityPercent,

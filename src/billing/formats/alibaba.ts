@@ -86,8 +86,8 @@ export const alibabaFormat: FormatDefinition = {
         PublisherName: provider,
         InvoiceIssuerName: provider,
         // The cycle is a China Standard Time month: it starts at 16:00 UTC the day before.
-        BillingPeriodStart: `(${cycle} - INTERVAL 8 HOUR)`,
-        BillingPeriodEnd: `(${cycle} + INTERVAL 1 MONTH - INTERVAL 8 HOUR)`,
+        BillingPeriodStart: `(CAST(${cycle} AS TIMESTAMP) - INTERVAL 8 HOUR)`,
+        BillingPeriodEnd: `(CAST(${cycle} AS TIMESTAMP) + INTERVAL 1 MONTH - INTERVAL 8 HOUR)`,
         ChargePeriodStart: ctx.value("UsageStartTime"),
         ChargePeriodEnd: ctx.value("UsageEndTime"),
         ChargeCategory: `CASE ${subscription} WHEN 'Subscription' THEN 'Purchase' ELSE 'Usage' END`,

@@ -111,7 +111,9 @@ export const awsCurFormat: FormatDefinition = {
         .join(" ")} END`;
     const entity = ctx.raw("bill/BillingEntity");
     const tagColumns = ctx.columns.filter((c) => c.startsWith(TAG_PREFIX));
-    const tags = jsonObjectOfStrings(tagColumns.map((c) => [c.slice(TAG_PREFIX.length), ctx.raw(c)] as const));
+    const tags = jsonObjectOfStrings(
+      tagColumns.map((c) => [c.slice(TAG_PREFIX.length), ctx.raw(c)] as const),
+    );
     const anyTag = tagColumns.map((c) => `${ctx.raw(c)} IS NOT NULL`).join(" OR ");
     const currency =
       ctx.options.defaultCurrency === undefined

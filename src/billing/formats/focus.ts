@@ -54,7 +54,9 @@ const RENAMED: Readonly<Record<string, FocusColumn>> = {
   hostprovidername: "PublisherName",
 };
 
-const BY_KEY: ReadonlyMap<string, FocusColumn> = new Map(FOCUS_COLUMNS.map((c) => [c.name.toLowerCase(), c.name]));
+const BY_KEY: ReadonlyMap<string, FocusColumn> = new Map(
+  FOCUS_COLUMNS.map((c) => [c.name.toLowerCase(), c.name]),
+);
 
 /** The FOCUS column a header name feeds, if any. */
 export function focusColumnOf(header: string): FocusColumn | undefined {
@@ -127,7 +129,9 @@ export const focusFormat: FormatDefinition = {
     if (ctx.options.defaultCurrency !== undefined) {
       const currency = sqlString(ctx.options.defaultCurrency);
       columns.BillingCurrency =
-        columns.BillingCurrency === undefined ? currency : `coalesce(${columns.BillingCurrency}, ${currency})`;
+        columns.BillingCurrency === undefined
+          ? currency
+          : `coalesce(${columns.BillingCurrency}, ${currency})`;
     }
     columns.ChargeCategory ??= "'Usage'";
     return { columns, consumed };

@@ -98,7 +98,7 @@ function sharedColumns(ctx: MappingContext): RowMapping["columns"] {
     PublisherName: PROVIDER,
     InvoiceIssuerName: PROVIDER,
     BillingPeriodStart: month,
-    BillingPeriodEnd: `(${month} + INTERVAL 1 MONTH)`,
+    BillingPeriodEnd: `(CAST(${month} AS TIMESTAMP) + INTERVAL 1 MONTH)`,
     ChargePeriodStart: ctx.value("usage_start_time"),
     ChargePeriodEnd: ctx.value("usage_end_time"),
     ServiceName: ctx.raw("service.description"),
@@ -202,7 +202,12 @@ export const gcpExportFormat: FormatDefinition = {
       ],
       extensions: [
         ["x_ServiceCode", ctx.raw("service.id")],
-        ["labels", ctx.has("labels") ? `CASE WHEN (${labels}) IS NULL AND ${ctx.raw("labels")} <> '[]' THEN ${ctx.raw("labels")} END` : "NULL"],
+        [
+          "labels",
+          ctx.has("labels")
+            ? `CASE WHEN (${labels}) IS NULL AND ${ctx.raw("labels")} <> '[]' THEN ${ctx.raw("labels")} END`
+            : "NULL",
+        ],
       ],
     };
   },

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import type { DialectCapabilities, Store } from "../database.js";
 import * as m0001 from "./0001-foundation.js";
 import * as m0002 from "./0002-billing-data.js";
+import * as m0003 from "./0003-findings.js";
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -11,6 +12,7 @@ interface MigrationModule {
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["0001-foundation", m0001],
   ["0002-billing-data", m0002],
+  ["0003-findings", m0003],
 ];
 
 class InCodeMigrations implements MigrationProvider {
