@@ -21,7 +21,8 @@ import { arg, peakRssOfChild, reportPeakRss, timed } from "./support.js";
 const EVIDENCE = ["usage", "subscriptions", "incidents", "promotions", "payments"] as const;
 
 async function audit(dir: string, asOf: string): Promise<number> {
-  const analytics = await openAnalytics();
+  // The same bound the product uses by default (REFUND_DESK_ANALYTICS_MEMORY).
+  const analytics = await openAnalytics({ memoryLimit: "512MB", tempDirectory: tmpdir() });
   try {
     const files = Object.fromEntries(
       EVIDENCE.map((k) => [k, [{ path: join(dir, `${k}.jsonl`), displayName: `${k}.jsonl` }]]),

@@ -20,6 +20,8 @@ export interface Config {
   maxImportBytes: number;
   sessionTtlHours: number;
   kycValidityDays: number;
+  /** DuckDB's memory bound for imports and audits; beyond it DuckDB spills to `DATA_DIR/tmp`. */
+  analyticsMemoryLimit: string;
   /** Behind a TLS-terminating proxy: trust X-Forwarded-*, so cookies get `Secure`. */
   trustProxy: boolean;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     sessionTtlHours: intFrom(env, "REFUND_DESK_SESSION_TTL_HOURS", 12),
     kycValidityDays: intFrom(env, "REFUND_DESK_KYC_VALIDITY_DAYS", 365),
     trustProxy: env.REFUND_DESK_TRUST_PROXY === "true",
+    analyticsMemoryLimit: env.REFUND_DESK_ANALYTICS_MEMORY ?? "512MB",
     passwordHashing: {
       // OWASP's argon2id baseline (19 MiB, t=2); raise on bigger machines.
       memoryCost: intFrom(env, "REFUND_DESK_ARGON2_MEMORY_KIB", 19456),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { AuditLogTable } from "../store/schema.js";
 
 /**
  * The audit log is a hash chain: each entry's hash covers its own fields and the previous
@@ -6,19 +7,8 @@ import { createHash } from "node:crypto";
  */
 export const GENESIS_HASH = "0".repeat(64);
 
-export interface ChainedFields {
-  seq: number;
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  subject_type: string;
-  subject_id: string;
-  organisation_id: string | null;
-  summary: string;
-  request_id: string | null;
-  prev_hash: string;
-}
+/** Every stored field of an entry except its own hash. */
+export type ChainedFields = Omit<AuditLogTable, "hash">;
 
 export function entryHash(entry: ChainedFields): string {
   // A JSON array fixes field order and escaping, so the hash input is unambiguous.

@@ -35,7 +35,7 @@ export function registerAdminCommands(program: Command): void {
     .action(
       action(async () => {
         const services = await openServices();
-        const world = await seedDemo(services);
+        const world = await seedDemo(services, { bills: true });
         process.stdout.write(world ? "Demo data loaded.\n" : "Demo data was already there.\n");
         for (const l of demoLogins()) process.stdout.write(`  ${l.email.padEnd(28)} ${l.side} ${l.role}\n`);
         await services.store.close();

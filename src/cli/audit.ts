@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import type { Command } from "commander";
 import { DateTime } from "luxon";
 import { loadAuditInputs } from "../audit/load-inputs.js";
@@ -66,7 +67,11 @@ export function registerAudit(program: Command): void {
         const progress = (step: string) => {
           if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${step}`);
         };
-        const analytics = await openAnalytics();
+        // No database here: DuckDB spills to the system temporary folder past its memory bound.
+        const analytics = await openAnalytics({
+          memoryLimit: process.env.REFUND_DESK_ANALYTICS_MEMORY ?? "512MB",
+          tempDirectory: tmpdir(),
+        });
         try {
           progress("reading the bills and evidence…");
           const one = (file: string | undefined) => (file ? [{ path: file, displayName: file }] : undefined);

@@ -16,7 +16,7 @@ export function registerServe(program: Command): void {
       action(async (opts: { host?: string; port?: string; demo?: boolean }) => {
         const services = await openServices();
         const { config } = services;
-        const seeded = opts.demo ? await seedDemo(services) : null;
+        const seeded = opts.demo ? await seedDemo(services, { bills: true }) : null;
         const app = await buildApp(services);
         // The embedded engine runs its background jobs in this process.
         const worker = startWorker(services, JOB_HANDLERS, {

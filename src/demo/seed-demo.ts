@@ -1,5 +1,9 @@
+import { join } from "node:path";
+import { EVIDENCE_KINDS } from "../billing/evidence.js";
+import { generateDataset } from "../generator/generate-dataset.js";
 import { createUser } from "../identity/create-user.js";
 import type { CustomerRole, ProviderRole } from "../identity/roles.js";
+import { importFile } from "../imports/import-file.js";
 import { createAccount } from "../organisations/create-account.js";
 import { createOrganisation } from "../organisations/create-organisation.js";
 import { type Services, SYSTEM_ACTORS } from "../shared/context.js";
@@ -63,8 +67,45 @@ export interface DemoWorld {
   >;
 }
 
+/**
+ * The demo's bills: a small generated dataset (every kind of anomaly planted) imported into
+ * Acme, so a first start shows charges and, once the background audit has run, findings.
+ */
+async function importDemoBills(services: Services, organisationId: string): Promise<void> {
+  const dir = join(services.config.dataDir, "demo-data");
+  await generateDataset({
+    outDir: dir,
+    seed: 7,
+    rows: 6000,
+    accounts: 3,
+    months: 3,
+    currency: "USD",
+    start: "2026-01",
+    clean: false,
+  });
+  const ctx = { actor: SYSTEM_ACTORS.seed, requestId: null };
+  await importFile(services, ctx, {
+    organisationId,
+    kind: "charges",
+    path: join(dir, "charges.csv"),
+    fileName: "charges.csv",
+    onInvalid: "fail",
+  });
+  for (const kind of EVIDENCE_KINDS)
+    await importFile(services, ctx, {
+      organisationId,
+      kind,
+      path: join(dir, `${kind}.jsonl`),
+      fileName: `${kind}.jsonl`,
+      onInvalid: "fail",
+    });
+}
+
 /** Creates the demo provider, staff and customers. Returns null when the demo already exists. */
-export async function seedDemo(services: Services): Promise<DemoWorld | null> {
+export async function seedDemo(
+  services: Services,
+  options: { bills?: boolean } = {},
+): Promise<DemoWorld | null> {
   const existing = await services.store.db
     .selectFrom("users")
     .select("id")
@@ -102,6 +143,7 @@ export async function seedDemo(services: Services): Promise<DemoWorld | null> {
       });
     customers[c.key] = { organisationId: org.id, billingAccountId: org.billingAccountId!, memberAccountIds };
   }
+  if (options.bills) await importDemoBills(services, customers.acme.organisationId);
   return { providerOrganisationId: provider.id, customers };
 }
 

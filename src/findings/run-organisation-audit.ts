@@ -2,6 +2,7 @@ import { DateTime } from "luxon";
 import { runAudit } from "../audit/run-audit.js";
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import { openAnalytics } from "../billing/analytics.js";
+import { analyticsOptions } from "../billing/analytics-options.js";
 import { DEFAULT_POLICY } from "../policy/default-policy.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { newId } from "../shared/ids.js";
@@ -39,7 +40,7 @@ export async function runOrganisationAudit(
       created_at: startedAt,
     })
     .execute();
-  const analytics = await openAnalytics();
+  const analytics = await openAnalytics(analyticsOptions(services.config));
   try {
     await loadOrganisationIntoAnalytics(store, analytics, input.organisationId);
     const report = await runAudit(analytics, {

@@ -4,22 +4,14 @@
  * the evidence the plan wrote. Exact decimals throughout; one rounding at the end.
  */
 import { createHash } from "node:crypto";
+import { FINDING_KINDS, type FindingKind } from "../audit/finding.js";
 import { Money } from "../money/index.js";
 import { findSlaEntry, SLA_TABLES } from "../policy/sla-tables.js";
 import { HOUR } from "./calendar.js";
 import type { TrackedCharge } from "./charge-sink.js";
 import { coveredWithin, type Interval, mergeIntervals } from "./model.js";
 
-export const FINDING_KINDS = [
-  "duplicate_charge",
-  "billed_beyond_usage",
-  "charged_after_cancellation",
-  "sla_credit",
-  "promotion_not_applied",
-  "rate_above_contract",
-  "unused_prepaid_credit",
-] as const;
-export type FindingKind = (typeof FINDING_KINDS)[number];
+export { FINDING_KINDS, type FindingKind };
 
 const RULES: Record<FindingKind, { clause: string; outcome: string }> = {
   duplicate_charge: { clause: "duplicate-charge", outcome: "refund_original_method" },

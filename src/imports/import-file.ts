@@ -1,4 +1,5 @@
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
+import { analyticsOptions } from "../billing/analytics-options.js";
 import type { BillFormat, Charge, RowProblem } from "../billing/charge.js";
 import { readEvidenceFile } from "../billing/evidence/index.js";
 import type {
@@ -128,7 +129,7 @@ async function importCharges(
 ): Promise<ImportOutcome> {
   const { store } = services;
   input.onProgress?.({ phase: "reading", done: 0, total: null });
-  const analytics = await openAnalytics();
+  const analytics = await openAnalytics(analyticsOptions(services.config));
   try {
     const loaded = await loadChargeFile(analytics, {
       path: input.path,
