@@ -280,7 +280,6 @@ describe.each(engines)("imports on %s", (engine) => {
 
   it("writes the rejected rows of --report-invalid as CSV through the CLI", async () => {
     const { runCli } = await import("./support/cli.js");
-    if (engine !== "sqlite") return;
     const file = join(dir, "cli-partly-bad.csv");
     writeFileSync(
       file,
@@ -295,11 +294,13 @@ describe.each(engines)("imports on %s", (engine) => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/imported 1 rows \(focus\).*rejected 1/);
     expect(readFileSync(report, "utf8")).toContain(",3,,BilledCost,");
-    const bad = await runCli(["import", "--organisation", orgId, join(dir, "bad.csv")], {
+    const badFile = join(dir, "cli-bad.csv");
+    writeFileSync(badFile, focusCsv([ROWS[0]!, ROWS[0]!.replace(",2.304,", ",two,")]));
+    const bad = await runCli(["import", "--organisation", orgId, badFile], {
       REFUND_DESK_DATABASE_URL: server.services.store.description,
       REFUND_DESK_SECRET_KEY: "11".repeat(32),
     });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/bad\.csv:3: column BilledCost: expected .*, found "2"|bad\.csv:3/);
+    expect(bad.stderr).toContain("cli-bad.csv:3: column BilledCost");
   });
 });
