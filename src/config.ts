@@ -22,6 +22,8 @@ export interface Config {
   kycValidityDays: number;
   /** DuckDB's memory bound for imports and audits; beyond it DuckDB spills to `DATA_DIR/tmp`. */
   analyticsMemoryLimit: string;
+  /** DuckDB worker threads for imports and audits; null: one per core. */
+  analyticsThreads: number | null;
   /** Behind a TLS-terminating proxy: trust X-Forwarded-*, so cookies get `Secure`. */
   trustProxy: boolean;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
@@ -60,6 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     kycValidityDays: intFrom(env, "REFUND_DESK_KYC_VALIDITY_DAYS", 365),
     trustProxy: env.REFUND_DESK_TRUST_PROXY === "true",
     analyticsMemoryLimit: env.REFUND_DESK_ANALYTICS_MEMORY ?? "512MB",
+    analyticsThreads: env.REFUND_DESK_ANALYTICS_THREADS
+      ? intFrom(env, "REFUND_DESK_ANALYTICS_THREADS", 1)
+      : null,
     passwordHashing: {
       // OWASP's argon2id baseline (19 MiB, t=2); raise on bigger machines.
       memoryCost: intFrom(env, "REFUND_DESK_ARGON2_MEMORY_KIB", 19456),
