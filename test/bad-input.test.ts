@@ -170,6 +170,22 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
     expect(badCursor.status).toBe(400);
   });
 
+  it("refuses organisation membership on the provider organisation with 409, not a server error", async () => {
+    const before = await counts();
+    const res = await call<Problem>(
+      server.baseUrl,
+      "POST",
+      `/organisations/${server.world.providerOrganisationId}/members`,
+      {
+        as: admin,
+        body: { email: "viewer@acme.example", role: "viewer" },
+      },
+    );
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("conflict");
+    expect(await counts()).toEqual(before);
+  });
+
   it("documents each problem type at its URI", async () => {
     const res = await call<{ code: string; status: number }>(
       server.baseUrl,

@@ -86,7 +86,7 @@ describe.each(engines)("findings in the product on %s", (engine) => {
       const page = await call<{ items: FindingBody[]; nextCursor: string | null }>(
         server.baseUrl,
         "GET",
-        `/organisations/${orgId}/findings?limit=50${q}`,
+        `/organisations/${orgId}/findings?limit=5${q}`,
         { as: owner },
       );
       expect(page.status).toBe(200);

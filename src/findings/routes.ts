@@ -8,8 +8,9 @@ import { Id, problemResponses } from "../http/schemas.js";
 import { guardAccount, guardOrganisation } from "../identity/guard.js";
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import type { Services } from "../shared/context.js";
-import { notFound, validationFailed } from "../shared/errors.js";
+import { notFound } from "../shared/errors.js";
 import { inTransaction } from "../store/database.js";
+import { pageRequest, toPage } from "../store/pagination.js";
 import type { FindingTable } from "../store/schema.js";
 
 const FindingView = Type.Object({
@@ -52,16 +53,8 @@ export function findingView(f: FindingTable) {
   };
 }
 
-const cursorOf = (id: string) => Buffer.from(id, "utf8").toString("base64url");
-function afterOf(cursor: string | undefined): string | null {
-  if (!cursor) return null;
-  const id = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!/^f-[0-9a-f]{16}$/.test(id))
-    throw validationFailed([
-      { field: "cursor", code: "invalid_cursor", message: "is not a cursor this API issued" },
-    ]);
-  return id;
-}
+/** Findings are keyed by their deterministic `f-…` id (docs/audit-rules.md). */
+const FINDING_ID = /^f-[0-9a-f]{16}$/;
 
 export async function findingRoutes(scope: FastifyInstance, services: Services): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -103,8 +96,7 @@ export async function findingRoutes(scope: FastifyInstance, services: Services):
       const org = await guardOrganisation(services, principal, "billing.read", request.params.organisationId);
       const { accountId, kind, status, claimable } = request.query;
       if (accountId) await guardAccount(services, principal, "billing.read", accountId);
-      const limit = request.query.limit ?? 50;
-      const after = afterOf(request.query.cursor);
+      const page = pageRequest(request.query.limit, request.query.cursor, FINDING_ID);
       let q = db.selectFrom("findings").selectAll().where("organisation_id", "=", org.id);
       if (accountId) q = q.where("account_id", "=", accountId);
       else if (principal.kind === "token" && principal.accountIds)
@@ -112,16 +104,15 @@ export async function findingRoutes(scope: FastifyInstance, services: Services):
       if (kind) q = q.where("kind", "=", kind);
       if (status) q = q.where("status", "=", status);
       if (claimable !== undefined) q = q.where("claimable", "=", claimable ? 1 : 0);
-      if (after) q = q.where("id", ">", after);
-      const rows = await q
-        .orderBy("id")
-        .limit(limit + 1)
-        .execute();
-      const items = rows.slice(0, limit);
-      return {
-        items: items.map(findingView),
-        nextCursor: rows.length > limit ? cursorOf(items[items.length - 1]!.id) : null,
-      };
+      if (page.after) q = q.where("id", ">", page.after);
+      const { items, nextCursor } = toPage(
+        await q
+          .orderBy("id")
+          .limit(page.limit + 1)
+          .execute(),
+        page,
+      );
+      return { items: items.map(findingView), nextCursor };
     },
   );
 

@@ -146,6 +146,7 @@ async function importCharges(
         format: loaded.format,
         total: loaded.loaded,
         at: frame.startedAt,
+        actor: ctx.actor,
       });
       const accounts = await accountResolver(services, tx, ctx, frame.orgId, frame.billing, accountsCreated);
       let done = 0;
@@ -311,7 +312,7 @@ async function upsertImportRow(
   tx: Tx,
   input: ImportFileInput,
   frame: ImportFrame,
-  info: { format: string | null; total: number; at: string },
+  info: { format: string | null; total: number; at: string; actor: string },
 ): Promise<void> {
   if (input.importId) {
     await tx
@@ -335,7 +336,7 @@ async function upsertImportRow(
       rows_imported: 0,
       rows_invalid: 0,
       options: JSON.stringify({ onInvalid: input.onInvalid, format: input.format ?? null }),
-      created_by: "",
+      created_by: info.actor,
       created_at: info.at,
       started_at: info.at,
     })
@@ -358,7 +359,6 @@ async function completeImport(
       rows_imported: result.rows,
       rows_invalid: result.invalid,
       finished_at: at,
-      created_by: input.importId ? undefined : ctx.actor,
     })
     .where("id", "=", frame.importId)
     .execute();
@@ -401,7 +401,12 @@ async function importEvidence(
   input.onProgress?.({ phase: "storing", done: 0, total });
   const fingerprintKey = deriveKey(services.config.secretKey, "identity-fingerprints");
   await inTransaction(store, async (tx) => {
-    await upsertImportRow(tx, input, frame, { format: read.source, total, at: frame.startedAt });
+    await upsertImportRow(tx, input, frame, {
+      format: read.source,
+      total,
+      at: frame.startedAt,
+      actor: ctx.actor,
+    });
     const base = (sourceRef: string) => [newId("evidence"), frame.orgId, frame.importId, sourceRef];
     for (let i = 0; i < total; i += BATCH) {
       const slice = read.records.slice(i, i + BATCH);

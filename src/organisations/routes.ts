@@ -6,6 +6,7 @@ import { Id, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
 import { guardAccount, guardOrganisation, require } from "../identity/guard.js";
 import { CUSTOMER_ROLES } from "../identity/roles.js";
 import type { Services } from "../shared/context.js";
+import { conflict } from "../shared/errors.js";
 import { pageRequest, toPage } from "../store/pagination.js";
 import { createAccount } from "./create-account.js";
 import { createOrganisation } from "./create-organisation.js";
@@ -282,7 +283,9 @@ export async function organisationRoutes(scope: FastifyInstance, services: Servi
         request.params.organisationId,
       );
       if (org.kind !== "customer")
-        throw new Error("unreachable: staff roles are managed with `refund-desk user create`");
+        throw conflict(
+          "Provider staff are managed with `refund-desk user create`, not as organisation members",
+        );
       return setMemberRole(services, writeContext(request), { organisationId: org.id, ...request.body });
     },
   );

@@ -19,5 +19,3 @@ export function fixedClock(
     },
   };
 }
-
-export const isoNow = (clock: Clock): string => clock.now().toISOString();

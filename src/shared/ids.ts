@@ -31,9 +31,3 @@ const nextUlid = monotonicFactory();
 export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${nextUlid().toLowerCase()}`;
 }
-
-const ID_PATTERN = /^[a-z]+_[0-9a-hjkmnp-tv-z]{26}$/;
-
-export function looksLikeId(kind: IdKind, value: string): boolean {
-  return value.startsWith(`${ID_PREFIXES[kind]}_`) && ID_PATTERN.test(value);
-}

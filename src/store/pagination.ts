@@ -14,7 +14,14 @@ export interface Page<T> {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-export function pageRequest(limit: number | undefined, cursor: string | undefined): PageRequest {
+/** Ids this API issues: prefixed ULIDs (`acct_01…`). Lists keyed otherwise pass their own pattern. */
+const PREFIXED_ULID = /^[a-z]+_[0-9a-z]{26}$/;
+
+export function pageRequest(
+  limit: number | undefined,
+  cursor: string | undefined,
+  idPattern: RegExp = PREFIXED_ULID,
+): PageRequest {
   const size = limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
     throw validationFailed([
@@ -22,7 +29,7 @@ export function pageRequest(limit: number | undefined, cursor: string | undefine
     ]);
   if (cursor === undefined || cursor === "") return { limit: size, after: null };
   const after = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!/^[a-z]+_[0-9a-z]{26}$/.test(after))
+  if (!idPattern.test(after))
     throw validationFailed([
       { field: "cursor", code: "invalid_cursor", message: "is not a cursor this API issued" },
     ]);

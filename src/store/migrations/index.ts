@@ -24,8 +24,6 @@ class InCodeMigrations implements MigrationProvider {
   }
 }
 
-export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]![0];
-
 export async function migrateToLatest(store: Store): Promise<string[]> {
   const migrator = new Migrator({ db: store.db, provider: new InCodeMigrations(store.capabilities) });
   const { error, results } = await migrator.migrateToLatest();
