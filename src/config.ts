@@ -27,6 +27,12 @@ export interface Config {
   /** Behind a TLS-terminating proxy: trust X-Forwarded-*, so cookies get `Secure`. */
   trustProxy: boolean;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
+  /** `smtp://user:pass@host:587`; null: e-mails are written as `.eml` files to `DATA_DIR/mail/`. */
+  smtpUrl: string | null;
+  /** The From of customer e-mails. */
+  mailFrom: string;
+  /** Lets webhook endpoints point at loopback and private addresses (tests, closed networks only). */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 export interface ConfigWarnings {
@@ -71,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
       timeCost: intFrom(env, "REFUND_DESK_ARGON2_ITERATIONS", 2),
       parallelism: 1,
     },
+    smtpUrl: env.REFUND_DESK_SMTP_URL || null,
+    mailFrom: env.REFUND_DESK_MAIL_FROM || "Refund Desk <refunds@localhost>",
+    webhookAllowPrivateNetworks: env.REFUND_DESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS === "true",
   };
 }
 

@@ -113,6 +113,49 @@ async function freshToken(ctx: Ctx): Promise<string> {
   return id;
 }
 
+/** A webhook endpoint of Acme's, written straight to the store (its secret is never used here). */
+async function freshWebhookEndpoint(ctx: Ctx): Promise<string> {
+  const id = newId("webhookEndpoint");
+  await ctx.server.services.store.db
+    .insertInto("webhook_endpoints")
+    .values({
+      id,
+      organisation_id: ctx.acme.organisationId,
+      url: "https://198.51.100.7/matrix",
+      description: "",
+      events: '["*"]',
+      secret_ciphertext: Buffer.from("unused"),
+      status: "active",
+      created_by: "x",
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return id;
+}
+
+async function freshFailedDelivery(ctx: Ctx): Promise<string> {
+  const endpointId = await freshWebhookEndpoint(ctx);
+  const id = newId("webhookDelivery");
+  await ctx.server.services.store.db
+    .insertInto("webhook_deliveries")
+    .values({
+      id,
+      endpoint_id: endpointId,
+      organisation_id: ctx.acme.organisationId,
+      event_type: "case.decided",
+      subject_id: "case_x",
+      payload: "{}",
+      status: "failed",
+      attempts: 8,
+      last_status_code: 500,
+      last_error: "HTTP 500",
+      created_at: new Date().toISOString(),
+      delivered_at: null,
+    })
+    .execute();
+  return id;
+}
+
 const ROUTES: RouteCase[] = [
   {
     route: "GET /organisations/:id",
@@ -228,6 +271,40 @@ const ROUTES: RouteCase[] = [
     method: "GET",
     path: (c) => `/organisations/${c.acme.organisationId}/charges`,
     allowed: BILLING_READERS,
+  },
+  {
+    route: "GET /organisations/:id/webhook-endpoints",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/webhook-endpoints`,
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "POST /organisations/:id/webhook-endpoints",
+    method: "POST",
+    path: (c) => `/organisations/${c.acme.organisationId}/webhook-endpoints`,
+    body: () => ({ url: "https://198.51.100.7/hooks", events: ["case.decided"] }),
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "POST /organisations/:id/webhook-endpoints/:endpointId/disable",
+    method: "POST",
+    path: async (c) =>
+      `/organisations/${c.acme.organisationId}/webhook-endpoints/${await freshWebhookEndpoint(c)}/disable`,
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "GET /organisations/:id/webhook-endpoints/:endpointId/deliveries",
+    method: "GET",
+    path: async (c) =>
+      `/organisations/${c.acme.organisationId}/webhook-endpoints/${await freshWebhookEndpoint(c)}/deliveries`,
+    allowed: ["acme:owner", "acme:billing_admin"],
+  },
+  {
+    route: "POST /organisations/:id/webhook-deliveries/:deliveryId/retry",
+    method: "POST",
+    path: async (c) =>
+      `/organisations/${c.acme.organisationId}/webhook-deliveries/${await freshFailedDelivery(c)}/retry`,
+    allowed: ["acme:owner", "acme:billing_admin"],
   },
 ];
 

@@ -24,6 +24,8 @@ interface DemoCustomer {
   key: "acme" | "globex";
   name: string;
   currency: string;
+  country: string;
+  timeZone: string;
   billingAccount: { name: string; externalId: string };
   memberAccounts: ReadonlyArray<{ name: string; externalId: string }>;
   users: ReadonlyArray<{ email: string; name: string; role: CustomerRole }>;
@@ -34,6 +36,8 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     key: "acme",
     name: "Acme Analytics Ltd",
     currency: "USD",
+    country: "US",
+    timeZone: "America/New_York",
     billingAccount: { name: "Acme — billing", externalId: "100000000001" },
     memberAccounts: [
       { name: "Acme — production", externalId: "100000000002" },
@@ -50,6 +54,8 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     key: "globex",
     name: "Globex Retail (Shanghai) Co., Ltd.",
     currency: "CNY",
+    country: "CN",
+    timeZone: "Asia/Shanghai",
     billingAccount: { name: "Globex — billing", externalId: "1688000000000001" },
     memberAccounts: [{ name: "Globex — web shop", externalId: "1688000000000002" }],
     users: [
@@ -127,6 +133,8 @@ export async function seedDemo(
     const org = await createOrganisation(services, ctx, {
       kind: "customer",
       name: c.name,
+      country: c.country,
+      timeZone: c.timeZone,
       billingAccount: { ...c.billingAccount, currency: c.currency },
     });
     const memberAccountIds: string[] = [];

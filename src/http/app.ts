@@ -6,12 +6,14 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { auditLogRoutes } from "../audit-log/routes.js";
+import { caseRoutes } from "../cases/routes.js";
 import { chargeRoutes } from "../charges/routes.js";
 import { consoleRoutes } from "../console/routes.js";
 import { findingRoutes } from "../findings/routes.js";
 import { identityRoutes } from "../identity/routes.js";
 import { importRoutes } from "../imports/routes.js";
 import { kycRoutes } from "../kyc/routes.js";
+import { notificationRoutes } from "../notifications/routes.js";
 import { organisationRoutes } from "../organisations/routes.js";
 import type { Services } from "../shared/context.js";
 import { ERROR_CODES, type ErrorCode, notFound } from "../shared/errors.js";
@@ -144,6 +146,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (scope) => importRoutes(scope, services));
   await app.register(async (scope) => chargeRoutes(scope, services));
   await app.register(async (scope) => findingRoutes(scope, services));
+  await app.register(async (scope) => caseRoutes(scope, services));
+  await app.register(async (scope) => notificationRoutes(scope, services));
   await app.register(consoleRoutes);
   return app;
 }

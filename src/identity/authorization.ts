@@ -31,6 +31,7 @@ export const ACTIONS = [
   "ledger.read",
   "audit_log.read",
   "users.manage",
+  "webhooks.manage",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -57,6 +58,7 @@ export const CUSTOMER_ROLE_ACTIONS: Record<CustomerRole, readonly Action[]> = {
     "kyc.documents.read",
     "payment_methods.manage",
     "audit_log.read",
+    "webhooks.manage",
   ],
   billing_admin: [
     ...CUSTOMER_READ,
@@ -66,6 +68,7 @@ export const CUSTOMER_ROLE_ACTIONS: Record<CustomerRole, readonly Action[]> = {
     "kyc.submit",
     "kyc.documents.read",
     "payment_methods.manage",
+    "webhooks.manage",
   ],
   billing_contact: [...CUSTOMER_READ, "billing.import", "refunds.request"],
   viewer: CUSTOMER_READ,

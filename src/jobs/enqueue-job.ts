@@ -2,7 +2,17 @@ import { newId } from "../shared/ids.js";
 import type { Tx } from "../store/database.js";
 
 /** Kinds of background work; each has one handler (src/jobs/worker.ts). */
-export type JobKind = "import.process" | "audit.run";
+export type JobKind =
+  | "import.process"
+  | "audit.run"
+  | "notification.email"
+  | "webhook.deliver"
+  | "case.review"
+  | "case.letter"
+  | "case.close"
+  | "case.information_reminder"
+  | "case.information_deadline"
+  | "case.verification_check";
 
 /**
  * Enqueues inside the caller's transaction: the job exists exactly when the change that

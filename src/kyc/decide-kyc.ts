@@ -1,4 +1,5 @@
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
+import { enqueueJob } from "../jobs/enqueue-job.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, type FieldError, notFound, validationFailed } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -85,6 +86,14 @@ export async function applyKycDecision(
     requestId: ctx.requestId,
     at: input.at,
   });
+  // Refunds held for this verification are released by the cases job (src/cases/release-verified-cases.ts).
+  if (next === "verified")
+    await enqueueJob(tx, {
+      kind: "case.verification_check",
+      payload: { organisationId: account.organisation_id },
+      at: input.at,
+      coalesce: true,
+    });
   return { applied: true, status: next, reviewId, verifiedAt, expiresAt };
 }
 

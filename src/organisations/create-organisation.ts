@@ -1,4 +1,6 @@
+import { IANAZone } from "luxon";
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
+import { defaultTimeZone } from "../calendar/index.js";
 import { currency } from "../money/currency.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { type FieldError, validationFailed } from "../shared/errors.js";
@@ -10,6 +12,10 @@ export interface CreateOrganisationInput {
   name: string;
   /** The billing (master) account, created with the organisation; customers only. */
   billingAccount?: { name: string; currency: string; externalId?: string };
+  /** ISO 3166-1 alpha-2; whose public holidays count in business-day deadlines. */
+  country?: string;
+  /** IANA time zone; defaults from the country (src/calendar). */
+  timeZone?: string;
 }
 
 export async function createOrganisation(
@@ -31,6 +37,10 @@ export async function createOrganisation(
       code: "not_allowed",
       message: "the provider has no billing account",
     });
+  if (input.country !== undefined && !/^[A-Z]{2}$/.test(input.country))
+    errors.push({ field: "country", code: "invalid_country", message: "must be an ISO 3166-1 alpha-2 code" });
+  if (input.timeZone !== undefined && !IANAZone.isValidZone(input.timeZone))
+    errors.push({ field: "timeZone", code: "invalid_time_zone", message: "must be an IANA time zone" });
   if (input.billingAccount) currency(input.billingAccount.currency);
   if (errors.length) throw validationFailed(errors);
 
@@ -40,7 +50,15 @@ export async function createOrganisation(
     const billingAccountId = input.billingAccount ? newId("account") : null;
     await tx
       .insertInto("organisations")
-      .values({ id, kind: input.kind, name: input.name.trim(), billing_account_id: null, created_at: now })
+      .values({
+        id,
+        kind: input.kind,
+        name: input.name.trim(),
+        billing_account_id: null,
+        country: input.country ?? null,
+        time_zone: input.timeZone ?? (input.country ? defaultTimeZone(input.country) : null),
+        created_at: now,
+      })
       .execute();
     if (input.billingAccount && billingAccountId) {
       await tx

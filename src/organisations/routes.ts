@@ -68,6 +68,8 @@ export async function organisationRoutes(scope: FastifyInstance, services: Servi
               },
               { additionalProperties: false },
             ),
+            country: Type.Optional(Type.String({ pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" })),
+            timeZone: Type.Optional(Type.String({ maxLength: 64, description: "IANA time zone" })),
           },
           { additionalProperties: false },
         ),

@@ -25,6 +25,8 @@ export const OrganisationView = Type.Object({
   kind: Type.String(),
   name: Type.String(),
   billingAccountId: Type.Union([Type.String(), Type.Null()]),
+  country: Type.Union([Type.String(), Type.Null()]),
+  timeZone: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
 });
 
@@ -34,6 +36,8 @@ export function organisationView(o: OrganisationTable) {
     kind: o.kind,
     name: o.name,
     billingAccountId: o.billing_account_id,
+    country: o.country,
+    timeZone: o.time_zone,
     createdAt: o.created_at,
   };
 }

@@ -22,6 +22,17 @@ export const ID_PREFIXES = {
   evidence: "evd",
   auditRun: "aur",
   request: "req",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
+  email: "eml",
+  refundRequest: "rfr",
+  case: "case",
+  caseEvent: "cevt",
+  caseEvidence: "cevd",
+  informationRequest: "rfi",
+  decision: "dec",
+  appeal: "apl",
+  identityLinkReview: "ilr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

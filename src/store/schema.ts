@@ -10,6 +10,10 @@ export interface OrganisationTable {
   name: string;
   /** The account that pays for the organisation's consolidated bill (null for the provider). */
   billing_account_id: string | null;
+  /** ISO 3166-1 alpha-2: whose public holidays count in business-day deadlines. */
+  country: string | null;
+  /** IANA time zone the customer's deadlines and letters are shown in. */
+  time_zone: string | null;
   created_at: string;
 }
 
@@ -182,6 +186,19 @@ export interface Database {
   jobs: JobTable;
   audit_runs: AuditRunTable;
   findings: FindingTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptTable;
+  email_messages: EmailMessageTable;
+  ticket_counters: TicketCounterTable;
+  refund_requests: RefundRequestTable;
+  cases: CaseTable;
+  case_events: CaseEventTable;
+  case_evidence: CaseEvidenceTable;
+  information_requests: InformationRequestTable;
+  decisions: DecisionTable;
+  appeals: AppealTable;
+  identity_link_reviews: IdentityLinkReviewTable;
 }
 
 /** A charge as stored: FOCUS columns in snake_case, all text (exact decimals, ISO UTC times). */
@@ -382,4 +399,229 @@ export interface FindingTable {
   audit_run_id: string;
   first_found_at: string;
   updated_at: string;
+}
+
+/** Where a customer organisation receives signed webhooks (Standard Webhooks). */
+export interface WebhookEndpointTable {
+  id: string;
+  organisation_id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types, or `["*"]` for all. */
+  events: string;
+  /** The `whsec_…` signing secret, AES-256-GCM under the "webhook-secrets" key, bound to the id. */
+  secret_ciphertext: Buffer;
+  status: "active" | "disabled";
+  created_by: string;
+  created_at: string;
+}
+
+/** One event for one endpoint; its id is the `webhook-id`, the same on every retry. */
+export interface WebhookDeliveryTable {
+  id: string;
+  endpoint_id: string;
+  organisation_id: string;
+  event_type: string;
+  subject_id: string;
+  /** JSON text: exactly the bytes signed and sent. */
+  payload: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookDeliveryAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface EmailMessageTable {
+  id: string;
+  organisation_id: string;
+  subject_id: string;
+  event_type: string;
+  /** JSON array of `{ name, address }`. */
+  recipients: string;
+  subject: string;
+  text: string;
+  /** JSON array of `{ filename, path, contentType }`. */
+  attachments: string;
+  status: "pending" | "sent" | "failed";
+  message_id: string | null;
+  /** The `.eml` written when no SMTP server is configured. */
+  file_path: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface TicketCounterTable {
+  year: number;
+  last: number;
+}
+
+/** What a customer filed at once: one case per line item, grouped here. */
+export interface RefundRequestTable {
+  id: string;
+  organisation_id: string;
+  account_id: string;
+  channel: string;
+  filed_by: string;
+  /** The customer contact a support agent filed for (phone, chat). */
+  on_behalf_of: string | null;
+  contact_confirmed: number;
+  subject: string;
+  created_at: string;
+}
+
+export interface CaseTable {
+  id: string;
+  /** `RD-2026-000123`, given at submission; null while a draft. */
+  ticket_number: string | null;
+  request_id: string;
+  organisation_id: string;
+  account_id: string;
+  charge_id: string;
+  finding_id: string | null;
+  reason: string;
+  desired_outcome: string;
+  /** Requested amount, exact decimal in the charge's currency. */
+  amount: string;
+  /** What this case holds against the charge's refundable remainder: requested, then granted (0 when denied). */
+  reserved_amount: string;
+  currency: string;
+  summary: string;
+  description: string;
+  impact_statement: string;
+  channel: string;
+  filed_by: string;
+  on_behalf_of: string | null;
+  state: string;
+  /** The review queue: the product rule that applies (e.g. `alibaba-subscription`). */
+  queue: string;
+  assigned_role: "reviewer" | "senior_reviewer";
+  assignee_id: string | null;
+  fast_track: number;
+  /** JSON: the automatic initial review (checks, policy evaluation, risk signals). */
+  review: string | null;
+  /** JSON array of risk signal codes. */
+  risk_signals: string;
+  country: string | null;
+  time_zone: string;
+  target_business_days: number;
+  /** Business days the decision clock stood still while the case awaited the customer. */
+  paused_business_days: number;
+  paused_since: string | null;
+  /** Expected decision date (local to the customer) and the instant it ends. */
+  due_date: string | null;
+  due_at: string | null;
+  submitted_at: string | null;
+  decided_at: string | null;
+  closed_at: string | null;
+  appeal_by: string | null;
+  /** JSON: a reviewer's refund decision held until the account's KYC is verified. */
+  pending_decision: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Optimistic concurrency: every update bumps it; a write naming an older version gets 409. */
+  version: number;
+}
+
+export interface CaseEventTable {
+  id: string;
+  case_id: string;
+  at: string;
+  actor: string;
+  type: string;
+  from_state: string | null;
+  to_state: string | null;
+  note: string;
+  data: string;
+}
+
+export interface CaseEvidenceTable {
+  id: string;
+  case_id: string;
+  kind: "file" | "transcript" | "email" | "reference";
+  label: string;
+  content_type: string | null;
+  size_bytes: number | null;
+  /** Files are stored content-addressed under DATA_DIR/evidence by this digest. */
+  sha256: string | null;
+  text: string | null;
+  reference_type: string | null;
+  reference_id: string | null;
+  /** When it was added: with the request, answering a request for information, or with an appeal. */
+  phase: "request" | "information" | "appeal" | "review";
+  added_by: string;
+  created_at: string;
+}
+
+export interface InformationRequestTable {
+  id: string;
+  case_id: string;
+  questions: string;
+  business_days: number;
+  asked_by: string;
+  asked_at: string;
+  due_date: string;
+  due_at: string;
+  remind_at: string;
+  reminded_at: string | null;
+  status: "open" | "answered" | "expired" | "cancelled";
+  answer: string | null;
+  answered_by: string | null;
+  answered_at: string | null;
+}
+
+export interface DecisionTable {
+  id: string;
+  case_id: string;
+  /** 1: the first decision; 2: the decision on appeal, which is final. */
+  sequence: number;
+  outcome: string;
+  amount: string | null;
+  currency: string;
+  rationale: string;
+  clauses: string;
+  evidence: string;
+  alternatives: string;
+  credit_scope: string | null;
+  credit_expires_at: string | null;
+  adjustment: string | null;
+  proration: string | null;
+  final: number;
+  appeal_by: string | null;
+  decided_by: string;
+  decided_at: string;
+  policy_version: string;
+  letter_path: string | null;
+  letter_sha256: string | null;
+}
+
+export interface AppealTable {
+  id: string;
+  case_id: string;
+  decision_id: string;
+  argument: string;
+  filed_by: string;
+  filed_at: string;
+  assigned_to: string;
+}
+
+export interface IdentityLinkReviewTable {
+  id: string;
+  /** The pair in id order, so one link has one key. */
+  account_a: string;
+  account_b: string;
+  verdict: "suspected_abuse" | "legitimate";
+  reason: string;
+  reviewed_by: string;
+  created_at: string;
 }

@@ -3,6 +3,8 @@ import type { DialectCapabilities, Store } from "../database.js";
 import * as m0001 from "./0001-foundation.js";
 import * as m0002 from "./0002-billing-data.js";
 import * as m0003 from "./0003-findings.js";
+import * as m0004 from "./0004-cases.js";
+import * as m0005 from "./0005-notifications.js";
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -13,6 +15,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["0001-foundation", m0001],
   ["0002-billing-data", m0002],
   ["0003-findings", m0003],
+  ["0004-cases", m0004],
+  ["0005-notifications", m0005],
 ];
 
 class InCodeMigrations implements MigrationProvider {
