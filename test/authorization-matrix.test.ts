@@ -1,4 +1,7 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importFile } from "../src/imports/import-file.js";
 import { newId } from "../src/shared/ids.js";
 import { type Caller, call, login } from "./support/client.js";
 import { testEngines } from "./support/engines.js";
@@ -46,6 +49,12 @@ interface Ctx {
   owner: Caller;
   /** A KYC document uploaded before the matrix runs. */
   documentId: string;
+  /** A 1000.00 USD charge on Acme's production account; every case here reserves 0.01 of it. */
+  chargeId: string;
+  /** A submitted case of Acme's, filed before the matrix runs. */
+  caseId: string;
+  /** Acme's data lake and billing accounts: linked by a shared identity number. */
+  linkedAccountIds: readonly [string, string];
 }
 
 interface RouteCase {
@@ -58,6 +67,8 @@ interface RouteCase {
   allowed: readonly Who[];
   /** Principals for whom the route itself is invisible (provider-wide routes): 404 rather than 403. */
   hidden?: readonly Who[];
+  /** Principals let through who must get exactly this status (a body meant for other principals). */
+  status?: Partial<Record<Who, number>>;
 }
 
 const READERS: readonly Who[] = [...CUSTOMER, ...STAFF, ...TOKENS];
@@ -70,6 +81,54 @@ const BILLING_READERS: readonly Who[] = [
   "staff:admin",
   ...TOKENS,
 ];
+const REFUND_READERS: readonly Who[] = [
+  ...CUSTOMER,
+  "staff:support_agent",
+  "staff:reviewer",
+  "staff:senior_reviewer",
+  "staff:finance",
+  "staff:admin",
+  ...TOKENS,
+];
+const REFUND_REQUESTERS: readonly Who[] = [
+  "acme:owner",
+  "acme:billing_admin",
+  "acme:billing_contact",
+  "token:write",
+];
+
+/** A refund request as a customer files it (channel `console` or `api` by how they signed in). */
+function customerRequest(ctx: Ctx) {
+  return {
+    accountId: ctx.acme.memberAccountIds[0],
+    items: [{ chargeId: ctx.chargeId, amount: "0.01" }],
+    reason: "billing_error",
+    desiredOutcome: "account_credit",
+    summary: "Billed for hours the instance i-matrix did not run",
+    description:
+      "Instance i-matrix was stopped on 2026-04-16T00:00Z; invoice INV-2026-04 bills the whole month.",
+    impactStatement: "We overpaid for April.",
+  };
+}
+
+/** The same request logged by a support agent from a phone call. */
+function agentRequest(ctx: Ctx) {
+  return {
+    ...customerRequest(ctx),
+    channel: "phone",
+    onBehalfOf: { contact: "+1 555 0100 (Olivia Owner)", contactConfirmed: true },
+  };
+}
+
+/** A submitted case of Acme's, filed by its owner through the API. */
+async function freshCase(ctx: Ctx): Promise<string> {
+  const res = await call<{ cases: Array<{ id: string }> }>(ctx.server.baseUrl, "POST", "/cases", {
+    as: ctx.owner,
+    body: customerRequest(ctx),
+  });
+  if (res.status !== 201) throw new Error(`filing a case failed: ${res.status} ${res.text}`);
+  return res.body.cases[0]!.id;
+}
 
 async function freshMembership(ctx: Ctx): Promise<string> {
   const db = ctx.server.services.store.db;
@@ -306,6 +365,85 @@ const ROUTES: RouteCase[] = [
       `/organisations/${c.acme.organisationId}/webhook-deliveries/${await freshFailedDelivery(c)}/retry`,
     allowed: ["acme:owner", "acme:billing_admin"],
   },
+  {
+    route: "POST /cases",
+    method: "POST",
+    path: () => "/cases",
+    body: customerRequest,
+    allowed: REFUND_REQUESTERS,
+    // An agent is let through, but must say how the customer reached them.
+    status: { "staff:support_agent": 400 },
+  },
+  {
+    route: "POST /cases (agent: phone, on behalf of)",
+    method: "POST",
+    path: () => "/cases",
+    body: agentRequest,
+    // Customers and tokens may request refunds, but never log a phone or chat request.
+    allowed: ["staff:support_agent"],
+  },
+  {
+    route: "POST /cases/preview",
+    method: "POST",
+    path: () => "/cases/preview",
+    body: customerRequest,
+    allowed: REFUND_REQUESTERS,
+    status: { "staff:support_agent": 400 },
+  },
+  {
+    route: "POST /cases/preview (agent: phone, on behalf of)",
+    method: "POST",
+    path: () => "/cases/preview",
+    body: agentRequest,
+    allowed: ["staff:support_agent"],
+  },
+  {
+    route: "GET /organisations/:id/cases",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/cases`,
+    allowed: REFUND_READERS,
+  },
+  {
+    route: "GET /cases",
+    method: "GET",
+    path: () => "/cases",
+    allowed: [
+      "staff:support_agent",
+      "staff:reviewer",
+      "staff:senior_reviewer",
+      "staff:finance",
+      "staff:admin",
+    ],
+    hidden: [...CUSTOMER, ...TOKENS, "globex:owner"],
+  },
+  {
+    route: "GET /cases/:caseId",
+    method: "GET",
+    path: (c) => `/cases/${c.caseId}`,
+    allowed: REFUND_READERS,
+  },
+  {
+    route: "POST /cases/:caseId/withdraw",
+    method: "POST",
+    path: async (c) => `/cases/${await freshCase(c)}/withdraw`,
+    body: () => ({ reason: "Filed by mistake" }),
+    allowed: [...REFUND_REQUESTERS, "staff:support_agent"],
+  },
+  {
+    route: "POST /cases/:caseId/claim",
+    method: "POST",
+    path: async (c) => `/cases/${await freshCase(c)}/claim`,
+    // The body is optional in the schema, but a POST without one is a 400 before any authorisation.
+    body: () => ({}),
+    allowed: ["staff:reviewer", "staff:senior_reviewer"],
+  },
+  {
+    route: "POST /accounts/:accountId/links/:otherAccountId/review",
+    method: "POST",
+    path: (c) => `/accounts/${c.linkedAccountIds[0]}/links/${c.linkedAccountIds[1]}/review`,
+    body: () => ({ verdict: "legitimate", reason: "Two accounts of one company" }),
+    allowed: ["staff:compliance_officer"],
+  },
 ];
 
 describe.each(engines)("authorisation matrix on %s", (engine) => {
@@ -331,7 +469,55 @@ describe.each(engines)("authorisation matrix on %s", (engine) => {
         rawBody: form,
       },
     );
-    ctx = { server, acme, owner, documentId: doc.body.id };
+    // One charge to file cases against, and two accounts sharing an identity number (a link).
+    const csv = join(server.services.config.dataDir, "matrix.csv");
+    writeFileSync(
+      csv,
+      "BillingAccountId,SubAccountId,SubAccountName,ProviderName,ServiceName,RegionId,ResourceId,SkuId,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,PricingQuantity,PricingUnit,BilledCost,BillingCurrency,InvoiceId\n" +
+        "100000000001,100000000002,Acme — production,AWS,Amazon Elastic Compute Cloud,us-east-1,i-matrix,BoxUsage:m5.large,Usage,Usage-Based,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,720,Hours,1000.00,USD,INV-2026-04\n",
+    );
+    await importFile(
+      server.services,
+      { actor: "system:test", requestId: null },
+      {
+        organisationId: acme.organisationId,
+        kind: "charges",
+        path: csv,
+        fileName: "matrix.csv",
+        onInvalid: "fail",
+      },
+    );
+    const charge = await server.services.store.db
+      .selectFrom("charges")
+      .select("id")
+      .where("source_ref", "=", "matrix.csv:2")
+      .executeTakeFirstOrThrow();
+    const linkedAccountIds = [acme.memberAccountIds[1]!, acme.billingAccountId] as const;
+    for (const accountId of linkedAccountIds) {
+      const kycForm = new FormData();
+      kycForm.append("kind", "passport");
+      kycForm.append("file", new Blob([PNG]), "passport.png");
+      const up = await call(server.baseUrl, "POST", `/accounts/${accountId}/kyc/documents`, {
+        as: owner,
+        rawBody: kycForm,
+      });
+      expect(up.status).toBe(201);
+      const sub = await call(server.baseUrl, "POST", `/accounts/${accountId}/kyc`, {
+        as: owner,
+        body: { type: "enterprise", legalName: "Acme Analytics Ltd", identityNumber: "HRB-99887" },
+      });
+      expect(sub.status).toBe(200);
+    }
+    ctx = {
+      server,
+      acme,
+      owner,
+      documentId: doc.body.id,
+      chargeId: charge.id,
+      caseId: "",
+      linkedAccountIds,
+    };
+    ctx.caseId = await freshCase(ctx);
     for (const [who, permissions] of [
       ["token:read", ["billing:read", "refunds:read", "kyc:read"]],
       ["token:write", ["billing:write", "refunds:write", "kyc:write"]],
@@ -361,6 +547,11 @@ describe.each(engines)("authorisation matrix on %s", (engine) => {
       });
       if (who === "anonymous") {
         expect(res.status).toBe(401);
+        return;
+      }
+      const exact = route.status?.[who];
+      if (exact !== undefined) {
+        expect(res.status, `${route.route} as ${who}: ${res.text}`).toBe(exact);
         return;
       }
       if (route.allowed.includes(who)) {

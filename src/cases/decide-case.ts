@@ -40,6 +40,7 @@ const MONEY_OUTCOMES: readonly Outcome[] = ["refund_original_method", "account_c
 /** NOTE: money back to the card or bank needs verified KYC (the foundation's KYC gate). */
 const TO_ORIGINAL_METHOD: readonly Outcome[] = ["refund_original_method", "partial_refund"];
 const DAY_MS = 86_400_000;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function validateDecision(input: DecisionInput): FieldError[] {
   const errors: FieldError[] = [];
@@ -114,8 +115,10 @@ export function proratedAmount(
   const currency = charge.billing_currency ?? "USD";
   const start = Date.parse(charge.charge_period_start ?? "");
   const end = Date.parse(charge.charge_period_end ?? "");
-  const f = Date.parse(from);
-  const t = Date.parse(to);
+  // Date.parse reads loose text ("16 April" is 2001-04-16) and offset-less times as local time:
+  // only full ISO 8601 instants with a zone are taken.
+  const f = ISO_INSTANT.test(from) ? Date.parse(from) : Number.NaN;
+  const t = ISO_INSTANT.test(to) ? Date.parse(to) : Number.NaN;
   if (![start, end, f, t].every(Number.isFinite) || end <= start)
     throw validationFailed([
       {

@@ -121,12 +121,11 @@ export function evaluatePolicy(facts: ReviewFacts, policy: Pick<Policy, "product
   if (facts.reason === "accidental_purchase") {
     const noReason = rule?.noReasonRefund ?? null;
     if (!noReason) {
-      const clauseId =
-        ruleClauses.find((c) => c.includes("no-no-reason-refund")) ?? ruleClauses[0] ?? "claim-windows";
+      const clauseId = ruleClauses.find((c) => c.includes("no-no-reason-refund")) ?? "no-reason-refunds";
       return {
         ...base,
         eligible: false,
-        clauses: ruleClauses,
+        clauses: [...new Set([...ruleClauses, clauseId])],
         exclusion: {
           clauseId,
           reason: "This product has no refund without a reason; billing errors are still refunded.",

@@ -150,6 +150,11 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
   const tags = ["cases"];
   const db = services.store.db;
   const now = () => services.clock.now().toISOString();
+  // Steps such as claim or withdraw take an optional body: a POST without one reads as `{}`, so
+  // it is validated (and authorised) like any other instead of failing with "body must be object".
+  app.addHook("preValidation", async (request) => {
+    if (request.method === "POST" && request.body === undefined) request.body = {};
+  });
 
   /** Loads a case the caller may see with `action`; 404 for another tenant's. */
   async function guardCase(
@@ -283,14 +288,12 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
           organisationId: Id("Organisation id"),
           findingId: Type.String({ maxLength: 40 }),
         }),
-        body: Type.Optional(
-          Type.Object(
-            {
-              desiredOutcome: Type.Optional(Literals(DESIRED_OUTCOMES)),
-              impactStatement: Type.Optional(Type.String({ maxLength: 5_000 })),
-            },
-            strict,
-          ),
+        body: Type.Object(
+          {
+            desiredOutcome: Type.Optional(Literals(DESIRED_OUTCOMES)),
+            impactStatement: Type.Optional(Type.String({ maxLength: 5_000 })),
+          },
+          strict,
         ),
         response: { 201: FiledView, ...problemResponses },
       },
@@ -326,12 +329,12 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         findingId: finding.id,
         reason: REASON_FOR_FINDING[finding.kind as FindingKind],
         desiredOutcome:
-          request.body?.desiredOutcome ??
+          request.body.desiredOutcome ??
           (finding.outcome === "account_credit" ? "account_credit" : "refund_original_method"),
         summary:
           `${finding.kind.replaceAll("_", " ")} on ${details.resourceId ?? details.serviceName ?? "a charge"} (${details.month ?? ""})`.trim(),
         description: finding.explanation,
-        impactStatement: request.body?.impactStatement ?? "",
+        impactStatement: request.body.impactStatement ?? "",
         evidence: [{ kind: "reference", type: "finding", id: finding.id }],
         channel,
         submit: true,
@@ -451,7 +454,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         tags,
         summary: "Submit a draft case (it gets its ticket number now)",
         params: CaseParams,
-        body: Type.Optional(Type.Object({ expectedVersion: Version }, strict)),
+        body: Type.Object({ expectedVersion: Version }, strict),
         response: { 200: CaseSummaryView, ...problemResponses },
       },
     },
@@ -461,7 +464,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         throw forbidden();
       const updated = await submitDraftCase(services, writeContext(request), {
         caseId: row.id,
-        expectedVersion: request.body?.expectedVersion,
+        expectedVersion: request.body.expectedVersion,
       });
       return caseSummaryView(updated, now());
     },
@@ -598,7 +601,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         tags,
         summary: "A reviewer takes the case (for an appeal: starts the second review)",
         params: CaseParams,
-        body: Type.Optional(Type.Object({ expectedVersion: Version }, strict)),
+        body: Type.Object({ expectedVersion: Version }, strict),
         response: { 200: CaseSummaryView, ...problemResponses },
       },
     },
@@ -609,7 +612,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         caseId: row.id,
         reviewerId: actorRef(principal),
         senior: allows(request, "refunds.review_senior", row),
-        expectedVersion: request.body?.expectedVersion,
+        expectedVersion: request.body.expectedVersion,
       });
       return caseSummaryView(updated, now());
     },
@@ -707,8 +710,8 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
       const updated = await escalateCase(services, writeContext(request), {
         caseId: row.id,
         by,
-        reason: request.body?.reason ?? "",
-        expectedVersion: request.body?.expectedVersion,
+        reason: request.body.reason ?? "",
+        expectedVersion: request.body.expectedVersion,
       });
       return caseSummaryView(updated, now());
     },
@@ -857,8 +860,8 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         throw forbidden();
       const updated = await withdrawCase(services, writeContext(request), {
         caseId: row.id,
-        reason: request.body?.reason ?? "",
-        expectedVersion: request.body?.expectedVersion,
+        reason: request.body.reason ?? "",
+        expectedVersion: request.body.expectedVersion,
       });
       return caseSummaryView(updated, now());
     },

@@ -102,6 +102,13 @@ const GENERAL_CLAUSES: Record<string, Clause> = {
       "happen, a charge after cancellation, a price above your contract) is refunded, whether or not the " +
       "product otherwise allows refunds.",
   },
+  "no-reason-refunds": {
+    title: "Refunds without a reason",
+    text:
+      "A refund without a reason (you no longer want what you bought) is possible only where the product's own " +
+      "terms offer one, within their window. Otherwise charges are refunded when they should not have been " +
+      "billed, and downtime and unused prepaid commitments are credited, as the other clauses describe.",
+  },
   "refund-currency": {
     title: "Refunds are paid in the currency you were billed in",
     text:
