@@ -33,6 +33,14 @@ export interface Config {
   mailFrom: string;
   /** Lets webhook endpoints point at loopback and private addresses (tests, closed networks only). */
   webhookAllowPrivateNetworks: boolean;
+  /** Base URL of the card gateway refunds are posted to; null: no gateway configured. */
+  gatewayUrl: string | null;
+  /** Bearer key for the gateway's API. */
+  gatewayApiKey: string | null;
+  /** `whsec_…` secret the gateway signs its webhooks with (Standard Webhooks). */
+  gatewayWebhookSecret: string | null;
+  /** How long one gateway call may take before it counts as timed out. */
+  gatewayTimeoutMs: number;
 }
 
 export interface ConfigWarnings {
@@ -80,6 +88,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     smtpUrl: env.REFUND_DESK_SMTP_URL || null,
     mailFrom: env.REFUND_DESK_MAIL_FROM || "Refund Desk <refunds@localhost>",
     webhookAllowPrivateNetworks: env.REFUND_DESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS === "true",
+    ...gatewaySettings(env),
+  };
+}
+
+function gatewaySettings(
+  env: NodeJS.ProcessEnv,
+): Pick<Config, "gatewayUrl" | "gatewayApiKey" | "gatewayWebhookSecret" | "gatewayTimeoutMs"> {
+  const gatewayUrl = env.REFUND_DESK_GATEWAY_URL || null;
+  const gatewayApiKey = env.REFUND_DESK_GATEWAY_API_KEY || null;
+  if (gatewayUrl !== null) {
+    // A gateway half configured would fail only when the first refund is paid; fail at start instead.
+    if (!URL.canParse(gatewayUrl) || !/^https?:$/.test(new URL(gatewayUrl).protocol))
+      throw new Error(`REFUND_DESK_GATEWAY_URL must be an http(s) URL (got ${JSON.stringify(gatewayUrl)})`);
+    if (gatewayApiKey === null)
+      throw new Error("REFUND_DESK_GATEWAY_API_KEY must be set when REFUND_DESK_GATEWAY_URL is");
+  }
+  return {
+    gatewayUrl,
+    gatewayApiKey,
+    gatewayWebhookSecret: env.REFUND_DESK_GATEWAY_WEBHOOK_SECRET || null,
+    gatewayTimeoutMs: intFrom(env, "REFUND_DESK_GATEWAY_TIMEOUT_MS", 10_000),
   };
 }
 

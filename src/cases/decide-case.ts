@@ -4,6 +4,7 @@ import { Money, parseDecimal } from "../money/index.js";
 import { notifyCustomer } from "../notifications/notify-customer.js";
 import { DEFAULT_POLICY } from "../policy/default-policy.js";
 import { amountFor, DEFAULT_REVIEW_POLICY } from "../policy/review-policy.js";
+import { settleDecision } from "../settlement/settle-decision.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, conflict, type FieldError, forbidden, validationFailed } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -316,6 +317,7 @@ export async function applyDecision(
     note: `Decided: ${outcome.replaceAll("_", " ")}${granted ? ` of ${granted.toFixedMinor()} ${row.currency}` : ""}${final ? " (final, on appeal)" : ""}.`,
     data: { decisionId: decision.id, outcome, amount: decision.amount, sequence },
   });
+  await settleDecision(tx, services, ctx, updated, decision);
   await enqueueJob(tx, { kind: "case.letter", payload: { decisionId: decision.id }, at: now });
   if (appealBy) await enqueueJob(tx, { kind: "case.close", payload: { caseId: row.id }, at: appealBy });
   return { case: updated, decision, heldForVerification: null };

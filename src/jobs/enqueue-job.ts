@@ -12,7 +12,10 @@ export type JobKind =
   | "case.close"
   | "case.information_reminder"
   | "case.information_deadline"
-  | "case.verification_check";
+  | "case.verification_check"
+  | "payout.submit"
+  | "payout.check"
+  | "credit.expire";
 
 /**
  * Enqueues inside the caller's transaction: the job exists exactly when the change that

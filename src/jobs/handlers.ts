@@ -3,10 +3,12 @@ import { sendDecisionLetter } from "../cases/decision-letters.js";
 import { expireInformationRequest, remindInformationRequest } from "../cases/information-requests.js";
 import { releaseVerifiedCases } from "../cases/release-verified-cases.js";
 import { reviewSubmittedCase } from "../cases/review-submitted-case.js";
+import { expireCredits } from "../credits/expire-credits.js";
 import { runOrganisationAudit } from "../findings/run-organisation-audit.js";
 import { processImport } from "../imports/import-job.js";
 import { deliverWebhook } from "../notifications/deliver-webhook.js";
 import { sendEmail } from "../notifications/send-email.js";
+import { checkPayouts, submitPayout } from "../settlement/submit-payout.js";
 import { SYSTEM_ACTORS } from "../shared/context.js";
 import type { JobKind } from "./enqueue-job.js";
 import type { JobHandler } from "./worker.js";
@@ -23,6 +25,9 @@ export const JOB_HANDLERS: Record<JobKind, JobHandler> = {
     remindInformationRequest(services, String(payload.informationRequestId)),
   "case.information_deadline": (services, payload) =>
     expireInformationRequest(services, String(payload.informationRequestId)),
+  "payout.submit": submitPayout,
+  "payout.check": checkPayouts,
+  "credit.expire": expireCredits,
   "case.verification_check": async (services, payload) => {
     await releaseVerifiedCases(services, String(payload.organisationId));
   },

@@ -33,6 +33,15 @@ export const ID_PREFIXES = {
   decision: "dec",
   appeal: "apl",
   identityLinkReview: "ilr",
+  ledgerAccount: "lac",
+  journalEntry: "jnl",
+  journalLine: "jln",
+  creditGrant: "crg",
+  creditUse: "cru",
+  payout: "po",
+  invoice: "inv",
+  settlementImport: "stl",
+  financeTask: "ftk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -199,6 +199,15 @@ export interface Database {
   decisions: DecisionTable;
   appeals: AppealTable;
   identity_link_reviews: IdentityLinkReviewTable;
+  ledger_accounts: LedgerAccountTable;
+  journal_entries: JournalEntryTable;
+  journal_lines: JournalLineTable;
+  payouts: PayoutTable;
+  credit_grants: CreditGrantTable;
+  invoices: InvoiceTable;
+  credit_uses: CreditUseTable;
+  settlement_imports: SettlementImportTable;
+  finance_tasks: FinanceTaskTable;
 }
 
 /** A charge as stored: FOCUS columns in snake_case, all text (exact decimals, ISO UTC times). */
@@ -624,4 +633,144 @@ export interface IdentityLinkReviewTable {
   reason: string;
   reviewed_by: string;
   created_at: string;
+}
+
+export interface LedgerAccountTable {
+  id: string;
+  organisation_id: string;
+  account_id: string | null;
+  code: string;
+  currency: string;
+  created_at: string;
+}
+
+/** Immutable (the database refuses updates and deletes); corrections are reversing entries. */
+export interface JournalEntryTable {
+  id: string;
+  organisation_id: string;
+  kind: string;
+  description: string;
+  posting_key: string;
+  case_id: string | null;
+  payout_id: string | null;
+  credit_id: string | null;
+  invoice_id: string | null;
+  reverses_entry_id: string | null;
+  line_count: number;
+  effective_at: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface JournalLineTable {
+  id: string;
+  entry_id: string;
+  ledger_account_id: string;
+  currency: string;
+  /** Signed minor units: debits positive, credits negative. */
+  amount_minor: number;
+}
+
+/** A refund to the original payment method: `pending → submitted → succeeded | failed | requires_action`. */
+export interface PayoutTable {
+  id: string;
+  organisation_id: string;
+  account_id: string;
+  case_id: string;
+  decision_id: string;
+  amount_minor: number;
+  currency: string;
+  /** The original payment's id at the gateway (from the payments evidence), when known. */
+  payment_id: string | null;
+  status: "pending" | "submitted" | "succeeded" | "failed" | "requires_action" | "credited";
+  attempt: number;
+  gateway_refund_id: string | null;
+  failure_code: string | null;
+  last_error: string | null;
+  submitted_at: string | null;
+  settled_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+/** Money held on a customer account, scoped and expiring, consumed by later invoices. */
+export interface CreditGrantTable {
+  id: string;
+  organisation_id: string;
+  account_id: string;
+  case_id: string | null;
+  decision_id: string | null;
+  payout_id: string | null;
+  /** `decision` (an account-credit outcome), `payout_fallback` (the card could not take the refund), … */
+  source: string;
+  currency: string;
+  amount_minor: number;
+  remaining_minor: number;
+  /** JSON arrays; empty means any service / any region. */
+  services: string;
+  regions: string;
+  /** Lower is consumed first. */
+  priority: number;
+  expires_at: string;
+  status: "active" | "used" | "expired";
+  created_at: string;
+  version: number;
+}
+
+export interface InvoiceTable {
+  id: string;
+  organisation_id: string;
+  account_id: string;
+  period_start: string;
+  period_end: string;
+  currency: string;
+  charges_minor: number;
+  credits_minor: number;
+  due_minor: number;
+  /** JSON: per charge, the billed amount and the credits applied to it. */
+  lines: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface CreditUseTable {
+  id: string;
+  credit_id: string;
+  invoice_id: string | null;
+  charge_id: string | null;
+  /** `consumed` by an invoice, or `expired`. */
+  kind: string;
+  amount_minor: number;
+  created_at: string;
+}
+
+export interface SettlementImportTable {
+  id: string;
+  file_name: string;
+  content_sha256: string;
+  settlement_date: string | null;
+  lines: number;
+  matched: number;
+  mismatched: number;
+  missing_in_ledger: number;
+  missing_in_settlement: number;
+  /** JSON: every line's result. */
+  report: string;
+  created_by: string;
+  created_at: string;
+}
+
+/** Work for `finance`: a reconciliation mismatch, a payout that needs a person. */
+export interface FinanceTaskTable {
+  id: string;
+  kind: string;
+  status: "open" | "resolved";
+  payout_id: string | null;
+  settlement_import_id: string | null;
+  summary: string;
+  details: string;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
 }

@@ -5,6 +5,8 @@ import * as m0002 from "./0002-billing-data.js";
 import * as m0003 from "./0003-findings.js";
 import * as m0004 from "./0004-cases.js";
 import * as m0005 from "./0005-notifications.js";
+import * as m0006 from "./0006-ledger.js";
+import * as m0007 from "./0007-settlement.js";
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -17,6 +19,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["0003-findings", m0003],
   ["0004-cases", m0004],
   ["0005-notifications", m0005],
+  ["0006-ledger", m0006],
+  ["0007-settlement", m0007],
 ];
 
 class InCodeMigrations implements MigrationProvider {

@@ -1,0 +1,192 @@
+import { enqueueJob } from "../jobs/enqueue-job.js";
+import { transfer } from "../ledger/journal.js";
+import { postJournalEntry } from "../ledger/post-journal-entry.js";
+import { Money } from "../money/index.js";
+import type { Services, WriteContext } from "../shared/context.js";
+import { newId } from "../shared/ids.js";
+import type { Tx } from "../store/database.js";
+import type { CaseTable, CreditGrantTable, DecisionTable, PayoutTable } from "../store/schema.js";
+
+/** Credits from SLA breaches are an expense; every other refund or credit gives revenue back. */
+const debitCodeFor = (row: Pick<CaseTable, "reason">) =>
+  row.reason === "sla_breach" ? ("sla_credit_expense" as const) : ("refunds_contra_revenue" as const);
+
+/**
+ * A decision becomes money, inside the decision's own transaction, exactly once (posting keys are
+ * derived from the decision id):
+ * - a refund to the original payment method: the internal reversal (revenue given back, owed to
+ *   the customer) and a `pending` payout, whose gateway posting is the `payout.submit` job;
+ * - an account credit: a scoped, expiring credit grant and its ledger entry;
+ * - a service adjustment or a denial moves no money.
+ */
+export async function settleDecision(
+  tx: Tx,
+  services: Services,
+  ctx: WriteContext,
+  row: CaseTable,
+  decision: DecisionTable,
+): Promise<{ payout: PayoutTable | null; credit: CreditGrantTable | null }> {
+  if (decision.amount === null) return { payout: null, credit: null };
+  const amount = Money.of(decision.amount, decision.currency);
+  const minor = amount.toMinorUnits();
+  if (minor <= 0n) return { payout: null, credit: null };
+  const at = decision.decided_at;
+  // A decision on appeal replaces the first: undo what the first one moved before moving money again.
+  if (decision.sequence === 2) await undoFirstDecision(tx, services, ctx, row);
+
+  if (decision.outcome === "refund_original_method" || decision.outcome === "partial_refund") {
+    await postJournalEntry(tx, services, ctx, {
+      organisationId: row.organisation_id,
+      kind: "refund_decided",
+      description: `Refund decided on ${row.ticket_number}`,
+      postingKey: `decision:${decision.id}:refund`,
+      caseId: row.id,
+      effectiveAt: at,
+      lines: transfer(
+        { code: debitCodeFor(row), accountId: null },
+        { code: "refunds_payable", accountId: null },
+        decision.currency,
+        minor,
+      ),
+    });
+    const charge = await tx
+      .selectFrom("charges")
+      .select(["invoice_id"])
+      .where("id", "=", row.charge_id)
+      .executeTakeFirst();
+    const payment = charge?.invoice_id
+      ? await tx
+          .selectFrom("payments")
+          .select("payment_id")
+          .where("organisation_id", "=", row.organisation_id)
+          .where("invoice_id", "=", charge.invoice_id)
+          .orderBy("paid_at")
+          .executeTakeFirst()
+      : undefined;
+    const payout: PayoutTable = {
+      id: newId("payout"),
+      organisation_id: row.organisation_id,
+      account_id: row.account_id,
+      case_id: row.id,
+      decision_id: decision.id,
+      amount_minor: Number(minor),
+      currency: decision.currency,
+      payment_id: payment?.payment_id ?? (charge?.invoice_id ? `invoice:${charge.invoice_id}` : null),
+      status: "pending",
+      attempt: 1,
+      gateway_refund_id: null,
+      failure_code: null,
+      last_error: null,
+      submitted_at: null,
+      settled_at: null,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    };
+    await tx.insertInto("payouts").values(payout).execute();
+    await enqueueJob(tx, { kind: "payout.submit", payload: { payoutId: payout.id }, at, maxAttempts: 10 });
+    return { payout, credit: null };
+  }
+
+  if (decision.outcome === "account_credit") {
+    const scope = decision.credit_scope
+      ? (JSON.parse(decision.credit_scope) as { services: string[]; regions: string[] })
+      : { services: [], regions: [] };
+    const credit: CreditGrantTable = {
+      id: newId("creditGrant"),
+      organisation_id: row.organisation_id,
+      account_id: row.account_id,
+      case_id: row.id,
+      decision_id: decision.id,
+      payout_id: null,
+      source: "decision",
+      currency: decision.currency,
+      amount_minor: Number(minor),
+      remaining_minor: Number(minor),
+      services: JSON.stringify(scope.services),
+      regions: JSON.stringify(scope.regions),
+      priority: 100,
+      expires_at: decision.credit_expires_at ?? at,
+      status: "active",
+      created_at: at,
+      version: 1,
+    };
+    await tx.insertInto("credit_grants").values(credit).execute();
+    await postJournalEntry(tx, services, ctx, {
+      organisationId: row.organisation_id,
+      kind: "credit_granted",
+      description: `Account credit granted on ${row.ticket_number}`,
+      postingKey: `decision:${decision.id}:credit`,
+      caseId: row.id,
+      creditId: credit.id,
+      effectiveAt: at,
+      lines: transfer(
+        { code: debitCodeFor(row), accountId: null },
+        { code: "customer_credit", accountId: row.account_id },
+        decision.currency,
+        minor,
+      ),
+    });
+    return { payout: null, credit };
+  }
+  return { payout: null, credit: null };
+}
+
+/**
+ * Before an appeal's decision moves money, the first decision's unspent effects are reversed: an
+ * unused credit is withdrawn, a payout not yet sent is cancelled. Money already paid out stays paid
+ * (the second decision then grants only what was not already given).
+ */
+async function undoFirstDecision(
+  tx: Tx,
+  services: Services,
+  ctx: WriteContext,
+  row: CaseTable,
+): Promise<void> {
+  const first = await tx
+    .selectFrom("decisions")
+    .selectAll()
+    .where("case_id", "=", row.id)
+    .where("sequence", "=", 1)
+    .executeTakeFirst();
+  if (!first) return;
+  const credit = await tx
+    .selectFrom("credit_grants")
+    .selectAll()
+    .where("decision_id", "=", first.id)
+    .executeTakeFirst();
+  if (credit && credit.status === "active" && credit.remaining_minor > 0) {
+    await tx
+      .updateTable("credit_grants")
+      .set({ status: "expired", remaining_minor: 0, version: credit.version + 1 })
+      .where("id", "=", credit.id)
+      .execute();
+    await tx
+      .insertInto("credit_uses")
+      .values({
+        id: newId("creditUse"),
+        credit_id: credit.id,
+        invoice_id: null,
+        charge_id: null,
+        kind: "withdrawn_on_appeal",
+        amount_minor: credit.remaining_minor,
+        created_at: services.clock.now().toISOString(),
+      })
+      .execute();
+    await postJournalEntry(tx, services, ctx, {
+      organisationId: row.organisation_id,
+      kind: "reversal",
+      description: `Credit withdrawn: ${row.ticket_number} was decided again on appeal`,
+      postingKey: `credit:${credit.id}:withdrawn`,
+      caseId: row.id,
+      creditId: credit.id,
+      effectiveAt: services.clock.now().toISOString(),
+      lines: transfer(
+        { code: "customer_credit", accountId: row.account_id },
+        { code: debitCodeFor(row), accountId: null },
+        credit.currency,
+        BigInt(credit.remaining_minor),
+      ),
+    });
+  }
+}
