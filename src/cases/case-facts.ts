@@ -1,4 +1,5 @@
 import { findIdentityLinks } from "../kyc/find-identity-links.js";
+import { billingAccountOf } from "../kyc/get-kyc-status.js";
 import { type EffectiveKycStatus, effectiveKyc } from "../kyc/model.js";
 import { Money } from "../money/index.js";
 import type { Db } from "../store/database.js";
@@ -9,16 +10,7 @@ import type { CaseReason, DesiredOutcome } from "./vocabulary.js";
 
 /** The account's KYC as the gate sees it: a member may rely on its billing account's verification. */
 export async function kycStatusOf(db: Db, account: AccountTable, now: string): Promise<EffectiveKycStatus> {
-  const billing =
-    account.is_billing === 1
-      ? null
-      : ((await db
-          .selectFrom("organisations")
-          .innerJoin("accounts", "accounts.id", "organisations.billing_account_id")
-          .selectAll("accounts")
-          .where("organisations.id", "=", account.organisation_id)
-          .executeTakeFirst()) ?? null);
-  return effectiveKyc(account, billing, now).status;
+  return effectiveKyc(account, await billingAccountOf(db, account), now).status;
 }
 
 /** Linked accounts with compliance's latest verdict on each link (null: not reviewed yet). */

@@ -123,6 +123,12 @@ const FiledView = Type.Object({
 });
 
 const CaseParams = Type.Object({ caseId: Id("Case id") });
+/** The body of a step that takes nothing but the version the caller saw (optional). */
+const VersionBody = Type.Object({ expectedVersion: Version }, strict);
+const ReasonBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 2000 })), expectedVersion: Version },
+  strict,
+);
 
 /** Who files: a customer (console or API by how they signed in) or a support agent for one. */
 async function filingChannel(
@@ -175,6 +181,11 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
       organisationId: row.organisation_id,
       accountId: row.account_id,
     }) === "allow";
+  /** Customers, their support agents and reviewers may add evidence to a case. */
+  const mayAddEvidence = (request: FastifyRequest, row: CaseTable) =>
+    allows(request, "refunds.request", row) ||
+    allows(request, "refunds.review", row) ||
+    allows(request, "refunds.request_on_behalf", row);
   async function userName(actor: string): Promise<string> {
     const u = await db.selectFrom("users").select("name").where("id", "=", actor).executeTakeFirst();
     return u?.name ?? actor;
@@ -454,7 +465,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         tags,
         summary: "Submit a draft case (it gets its ticket number now)",
         params: CaseParams,
-        body: Type.Object({ expectedVersion: Version }, strict),
+        body: VersionBody,
         response: { 200: CaseSummaryView, ...problemResponses },
       },
     },
@@ -483,12 +494,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
     },
     async (request, reply) => {
       const row = await guardCase(request, request.params.caseId, "refunds.read");
-      if (
-        !allows(request, "refunds.request", row) &&
-        !allows(request, "refunds.review", row) &&
-        !allows(request, "refunds.request_on_behalf", row)
-      )
-        throw forbidden();
+      if (!mayAddEvidence(request, row)) throw forbidden();
       const errors = validateEvidenceInputs(request.body.items);
       if (errors.length) throw validationFailed(errors);
       const ctx = writeContext(request);
@@ -544,12 +550,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
     },
     async (request, reply) => {
       const row = await guardCase(request, request.params.caseId, "refunds.read");
-      if (
-        !allows(request, "refunds.request", row) &&
-        !allows(request, "refunds.review", row) &&
-        !allows(request, "refunds.request_on_behalf", row)
-      )
-        throw forbidden();
+      if (!mayAddEvidence(request, row)) throw forbidden();
       if (!request.isMultipart())
         throw new AppError("unsupported_media_type", "Send multipart/form-data with one `file` part");
       let file: { name: string; bytes: Buffer } | null = null;
@@ -601,7 +602,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         tags,
         summary: "A reviewer takes the case (for an appeal: starts the second review)",
         params: CaseParams,
-        body: Type.Object({ expectedVersion: Version }, strict),
+        body: VersionBody,
         response: { 200: CaseSummaryView, ...problemResponses },
       },
     },
@@ -690,12 +691,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         summary:
           "Escalate to a senior reviewer (reviewers any time in review; customers once the case is overdue)",
         params: CaseParams,
-        body: Type.Optional(
-          Type.Object(
-            { reason: Type.Optional(Type.String({ maxLength: 2000 })), expectedVersion: Version },
-            strict,
-          ),
-        ),
+        body: ReasonBody,
         response: { 200: CaseSummaryView, ...problemResponses },
       },
     },
@@ -845,12 +841,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         tags,
         summary: "Withdraw an open case",
         params: CaseParams,
-        body: Type.Optional(
-          Type.Object(
-            { reason: Type.Optional(Type.String({ maxLength: 2000 })), expectedVersion: Version },
-            strict,
-          ),
-        ),
+        body: ReasonBody,
         response: { 200: CaseSummaryView, ...problemResponses },
       },
     },

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerAdminCommands } from "./admin-commands.js";
 import { registerAudit } from "./audit.js";
+import { registerGatewaySim } from "./gateway-sim.js";
 import { registerGenerate } from "./generate.js";
 import { registerImport } from "./import.js";
 import { registerServe } from "./serve.js";
@@ -18,5 +19,6 @@ registerAdminCommands(program);
 registerGenerate(program);
 registerImport(program);
 registerAudit(program);
+registerGatewaySim(program);
 
 await program.parseAsync(process.argv);

@@ -66,10 +66,15 @@ export class HttpPaymentGateway implements PaymentGateway {
       reason: request.reason,
       metadata: request.metadata,
     });
-    const { status, text } = await this.#call("POST", "/v1/refunds", {
-      "content-type": "application/json",
-      "idempotency-key": request.idempotencyKey,
-    }, body);
+    const { status, text } = await this.#call(
+      "POST",
+      "/v1/refunds",
+      {
+        "content-type": "application/json",
+        "idempotency-key": request.idempotencyKey,
+      },
+      body,
+    );
     if (status === 200 || status === 201) return this.#refundFrom(text);
     throw this.#statusError(status, text);
   }
@@ -127,7 +132,10 @@ export class HttpPaymentGateway implements PaymentGateway {
     }
     const parsed = parseGatewayRefund(json);
     if ("problems" in parsed)
-      throw new GatewayError("unavailable", `The gateway's refund is not readable: ${parsed.problems.join("; ")}`);
+      throw new GatewayError(
+        "unavailable",
+        `The gateway's refund is not readable: ${parsed.problems.join("; ")}`,
+      );
     return parsed.refund;
   }
 

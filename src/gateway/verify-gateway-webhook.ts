@@ -84,7 +84,8 @@ export function verifyGatewayWebhook(
     ]);
   const occurredAt = payload.timestamp;
   const parsed = parseGatewayRefund(payload.data);
-  const fieldErrors = "problems" in parsed ? parsed.problems.map((p) => ({ field: "data", code: "invalid", message: p })) : [];
+  const fieldErrors =
+    "problems" in parsed ? parsed.problems.map((p) => ({ field: "data", code: "invalid", message: p })) : [];
   if (typeof occurredAt !== "string" || Number.isNaN(Date.parse(occurredAt)))
     fieldErrors.unshift({ field: "timestamp", code: "invalid", message: "is not an ISO 8601 instant" });
   if (fieldErrors.length > 0 || "problems" in parsed || typeof occurredAt !== "string")

@@ -3,18 +3,22 @@ import type { AccountTable } from "../store/schema.js";
 import { effectiveKyc } from "./model.js";
 import { kycDocumentView, kycReviewView } from "./views.js";
 
+/** The billing account a member account may rely on for KYC; null for a billing account itself. */
+export async function billingAccountOf(db: Db, account: AccountTable): Promise<AccountTable | null> {
+  if (account.is_billing === 1) return null;
+  return (
+    (await db
+      .selectFrom("organisations")
+      .innerJoin("accounts", "accounts.id", "organisations.billing_account_id")
+      .selectAll("accounts")
+      .where("organisations.id", "=", account.organisation_id)
+      .executeTakeFirst()) ?? null
+  );
+}
+
 /** An account's KYC as its owner and the provider see it: effective status, papers (metadata), history. */
 export async function getKycStatus(db: Db, account: AccountTable, now: string) {
-  const billing =
-    account.is_billing === 1
-      ? null
-      : ((await db
-          .selectFrom("organisations")
-          .innerJoin("accounts", "accounts.id", "organisations.billing_account_id")
-          .selectAll("accounts")
-          .where("organisations.id", "=", account.organisation_id)
-          .executeTakeFirst()) ?? null);
-  const kyc = effectiveKyc(account, billing, now);
+  const kyc = effectiveKyc(account, await billingAccountOf(db, account), now);
   const documents = await db
     .selectFrom("kyc_documents")
     .select(["id", "kind", "content_type", "size_bytes", "sha256", "created_at"])

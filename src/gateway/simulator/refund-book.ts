@@ -60,13 +60,16 @@ export interface OutcomeRules {
 }
 
 /** Payment ids that pick their own outcome, so a test needs no configuration for them. */
-const OUTCOME_PATTERNS: ReadonlyArray<{ pattern: RegExp; status: GatewayRefundStatus; failureCode: string | null }> =
-  [
-    { pattern: /^pay[_-]closed[_-]/, status: "failed", failureCode: "card_closed" },
-    { pattern: /^pay[_-]nsf[_-]/, status: "failed", failureCode: "insufficient_funds" },
-    { pattern: /^pay[_-]dnh[_-]/, status: "failed", failureCode: "do_not_honor" },
-    { pattern: /^pay[_-]action[_-]/, status: "requires_action", failureCode: null },
-  ];
+const OUTCOME_PATTERNS: ReadonlyArray<{
+  pattern: RegExp;
+  status: GatewayRefundStatus;
+  failureCode: string | null;
+}> = [
+  { pattern: /^pay[_-]closed[_-]/, status: "failed", failureCode: "card_closed" },
+  { pattern: /^pay[_-]nsf[_-]/, status: "failed", failureCode: "insufficient_funds" },
+  { pattern: /^pay[_-]dnh[_-]/, status: "failed", failureCode: "do_not_honor" },
+  { pattern: /^pay[_-]action[_-]/, status: "requires_action", failureCode: null },
+];
 
 /** How a pending refund settles, decided by the payment it goes back to. */
 export function settlementOutcome(
@@ -165,7 +168,9 @@ export class RefundBook {
     const existing = this.#byKey.get(input.idempotencyKey);
     if (existing) {
       // What the money is must match; reason and metadata may be re-rendered by a retry.
-      const differs = (["paymentId", "amountMinor", "currency"] as const).filter((f) => existing[f] !== input[f]);
+      const differs = (["paymentId", "amountMinor", "currency"] as const).filter(
+        (f) => existing[f] !== input[f],
+      );
       if (differs.length > 0)
         return {
           kind: "conflict",
