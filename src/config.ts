@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isLedgerCode, LEDGER_CODES, type LedgerCode } from "./ledger/chart.js";
 
 /** Every setting comes from the environment; README.md lists them all. */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   gatewayWebhookSecret: string | null;
   /** How long one gateway call may take before it counts as timed out. */
   gatewayTimeoutMs: number;
+  /** General-ledger code of each ledger code in the accounting export (chart defaults, REFUND_DESK_GL_CODES overrides). */
+  glCodes: Readonly<Record<LedgerCode, string>>;
 }
 
 export interface ConfigWarnings {
@@ -89,7 +92,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     mailFrom: env.REFUND_DESK_MAIL_FROM || "Refund Desk <refunds@localhost>",
     webhookAllowPrivateNetworks: env.REFUND_DESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS === "true",
     ...gatewaySettings(env),
+    glCodes: glCodesFrom(env.REFUND_DESK_GL_CODES),
   };
+}
+
+/**
+ * The chart's default general-ledger codes, with overrides from `REFUND_DESK_GL_CODES` as JSON
+ * (`{"refunds_payable":"2320-01"}`). A typo in a key would silently export the default code, so
+ * unknown keys fail at start.
+ */
+export function glCodesFrom(raw: string | undefined): Readonly<Record<LedgerCode, string>> {
+  const codes = Object.fromEntries(
+    Object.entries(LEDGER_CODES).map(([code, meta]) => [code, meta.gl]),
+  ) as Record<LedgerCode, string>;
+  if (raw === undefined || raw.trim() === "") return Object.freeze(codes);
+  const fail = (why: string) =>
+    new Error(
+      `REFUND_DESK_GL_CODES ${why} (e.g. {"refunds_payable":"2320-01"}); ledger codes: ${Object.keys(LEDGER_CODES).join(", ")}`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw fail("must be a JSON object");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw fail("must be a JSON object");
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!isLedgerCode(key)) throw fail(`names ${JSON.stringify(key)}, which is not a ledger code`);
+    if (typeof value !== "string" || !/^[\x21-\x7e](?:[\x20-\x7e]{0,62}[\x21-\x7e])?$/.test(value))
+      throw fail(`maps ${key} to ${JSON.stringify(value)}: a GL code is 1 to 64 printable ASCII characters`);
+    codes[key] = value;
+  }
+  return Object.freeze(codes);
 }
 
 function gatewaySettings(

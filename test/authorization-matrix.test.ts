@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInvoice } from "../src/credits/run-invoice.js";
 import { importFile } from "../src/imports/import-file.js";
+import { importSettlement } from "../src/reconciliation/import-settlement.js";
 import { newId } from "../src/shared/ids.js";
 import { type Caller, call, login } from "./support/client.js";
 import { testEngines } from "./support/engines.js";
@@ -215,7 +217,199 @@ async function freshFailedDelivery(ctx: Ctx): Promise<string> {
   return id;
 }
 
+/**
+ * A failed payout of a fresh case of Acme's, written straight to the store (a decision and its
+ * payout), so finance's routes have something to read and retry.
+ */
+async function freshPayout(ctx: Ctx): Promise<string> {
+  const caseId = await freshCase(ctx);
+  const db = ctx.server.services.store.db;
+  const at = new Date().toISOString();
+  const decisionId = newId("decision");
+  await db
+    .insertInto("decisions")
+    .values({
+      id: decisionId,
+      case_id: caseId,
+      sequence: 1,
+      outcome: "refund_original_method",
+      amount: "0.01",
+      currency: "USD",
+      rationale: "matrix",
+      clauses: "[]",
+      evidence: "[]",
+      alternatives: "[]",
+      credit_scope: null,
+      credit_expires_at: null,
+      adjustment: null,
+      proration: null,
+      final: 0,
+      appeal_by: null,
+      decided_by: "x",
+      decided_at: at,
+      policy_version: "matrix",
+      letter_path: null,
+      letter_sha256: null,
+    })
+    .execute();
+  const id = newId("payout");
+  await db
+    .insertInto("payouts")
+    .values({
+      id,
+      organisation_id: ctx.acme.organisationId,
+      account_id: ctx.acme.memberAccountIds[0]!,
+      case_id: caseId,
+      decision_id: decisionId,
+      amount_minor: 1,
+      currency: "USD",
+      payment_id: "pay_matrix",
+      status: "failed",
+      attempt: 1,
+      gateway_refund_id: null,
+      failure_code: "do_not_honor",
+      last_error: null,
+      submitted_at: at,
+      settled_at: null,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    })
+    .execute();
+  return id;
+}
+
+const FINANCE_READERS: readonly Who[] = [
+  "staff:reviewer",
+  "staff:senior_reviewer",
+  "staff:finance",
+  "staff:admin",
+];
+const PROVIDER_WIDE_HIDDEN: readonly Who[] = [...CUSTOMER, ...TOKENS, "globex:owner"];
+
+/** Acme production's (empty) March invoice, run once; later calls return the same one. */
+async function anInvoice(ctx: Ctx): Promise<string> {
+  const { invoice } = await runInvoice(
+    ctx.server.services,
+    { actor: "system:test", requestId: null },
+    { accountId: ctx.acme.memberAccountIds[0]!, period: "2026-03" },
+  );
+  return invoice.id;
+}
+
+/** Ledger readers: every customer role, and reviewers, finance and admins among staff (not tokens). */
+const LEDGER_READERS: readonly Who[] = [
+  ...CUSTOMER,
+  "staff:reviewer",
+  "staff:senior_reviewer",
+  "staff:finance",
+  "staff:admin",
+];
+/** Provider-wide finance routes: finance and admins; invisible (404) to customers and tokens. */
+const RECONCILERS: readonly Who[] = ["staff:finance", "staff:admin"];
+const NOT_STAFF: readonly Who[] = [...CUSTOMER, ...TOKENS, "globex:owner"];
+
+/** A settlement file no one has imported yet: one line the gateway settled that is no payout of ours. */
+const freshSettlementCsv = () =>
+  "settlement_date,gateway_refund_id,idempotency_key,payment_id,type,amount_minor,currency,status,fee_minor\n" +
+  `2026-05-03,re_${newId("job")},,pay_matrix,refund,100,USD,succeeded,0\n`;
+
+async function freshReconciliation(ctx: Ctx): Promise<string> {
+  const result = await importSettlement(
+    ctx.server.services,
+    { actor: "system:test", requestId: null },
+    { fileName: "matrix.csv", content: Buffer.from(freshSettlementCsv()) },
+  );
+  return result.import.id;
+}
+
+async function freshFinanceTask(ctx: Ctx): Promise<string> {
+  const id = newId("financeTask");
+  await ctx.server.services.store.db
+    .insertInto("finance_tasks")
+    .values({
+      id,
+      kind: "reconciliation_mismatch",
+      status: "open",
+      payout_id: null,
+      settlement_import_id: null,
+      summary: "matrix",
+      details: "{}",
+      created_at: new Date().toISOString(),
+      resolved_at: null,
+      resolved_by: null,
+    })
+    .execute();
+  return id;
+}
+
+const LEDGER_ROUTES: RouteCase[] = [
+  {
+    route: "GET /organisations/:id/ledger/balances",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/ledger/balances`,
+    allowed: LEDGER_READERS,
+  },
+  {
+    route: "GET /organisations/:id/ledger/entries",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/ledger/entries?from=2026-05-01&to=2026-05-31`,
+    allowed: LEDGER_READERS,
+  },
+  {
+    route: "GET /organisations/:id/ledger/export.csv",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/ledger/export.csv?from=2026-05-01&to=2026-05-31`,
+    allowed: LEDGER_READERS,
+  },
+  {
+    route: "GET /ledger/trial-balance",
+    method: "GET",
+    path: () => "/ledger/trial-balance",
+    allowed: RECONCILERS,
+    hidden: NOT_STAFF,
+  },
+  {
+    route: "POST /reconciliations",
+    method: "POST",
+    path: () => "/reconciliations",
+    body: () => ({ csv: freshSettlementCsv(), fileName: "matrix.csv" }),
+    allowed: RECONCILERS,
+    hidden: NOT_STAFF,
+  },
+  {
+    route: "GET /reconciliations",
+    method: "GET",
+    path: () => "/reconciliations",
+    allowed: RECONCILERS,
+    hidden: NOT_STAFF,
+  },
+  {
+    route: "GET /reconciliations/:id",
+    method: "GET",
+    path: async (c) => `/reconciliations/${await freshReconciliation(c)}`,
+    allowed: RECONCILERS,
+    hidden: NOT_STAFF,
+  },
+  {
+    route: "GET /finance/tasks",
+    method: "GET",
+    path: () => "/finance/tasks?status=open",
+    allowed: RECONCILERS,
+    hidden: NOT_STAFF,
+  },
+  {
+    route: "POST /finance/tasks/:id/resolve",
+    method: "POST",
+    path: async (c) => `/finance/tasks/${await freshFinanceTask(c)}/resolve`,
+    body: () => ({ note: "Checked with the gateway" }),
+    allowed: RECONCILERS,
+    hidden: NOT_STAFF,
+  },
+];
+
 const ROUTES: RouteCase[] = [
+  ...LEDGER_ROUTES,
   {
     route: "GET /organisations/:id",
     method: "GET",
@@ -438,11 +632,65 @@ const ROUTES: RouteCase[] = [
     allowed: ["staff:reviewer", "staff:senior_reviewer"],
   },
   {
+    route: "GET /payouts",
+    method: "GET",
+    path: () => "/payouts",
+    allowed: FINANCE_READERS,
+    hidden: PROVIDER_WIDE_HIDDEN,
+  },
+  {
+    route: "GET /payouts/:payoutId",
+    method: "GET",
+    path: async (c) => `/payouts/${await freshPayout(c)}`,
+    allowed: FINANCE_READERS,
+    hidden: PROVIDER_WIDE_HIDDEN,
+  },
+  {
+    route: "POST /payouts/:payoutId/retry",
+    method: "POST",
+    path: async (c) => `/payouts/${await freshPayout(c)}/retry`,
+    body: () => ({}),
+    allowed: ["staff:finance", "staff:admin"],
+    hidden: PROVIDER_WIDE_HIDDEN,
+  },
+  {
+    route: "GET /organisations/:id/payouts",
+    method: "GET",
+    path: (c) => `/organisations/${c.acme.organisationId}/payouts`,
+    allowed: REFUND_READERS,
+  },
+  {
     route: "POST /accounts/:accountId/links/:otherAccountId/review",
     method: "POST",
     path: (c) => `/accounts/${c.linkedAccountIds[0]}/links/${c.linkedAccountIds[1]}/review`,
     body: () => ({ verdict: "legitimate", reason: "Two accounts of one company" }),
     allowed: ["staff:compliance_officer"],
+  },
+  {
+    route: "GET /accounts/:id/credits",
+    method: "GET",
+    path: (c) => `/accounts/${c.acme.memberAccountIds[0]}/credits`,
+    allowed: REFUND_READERS,
+  },
+  {
+    route: "POST /accounts/:id/invoices",
+    method: "POST",
+    // April is over (the clock stands in May); the first run creates it, later ones return it.
+    path: (c) => `/accounts/${c.acme.memberAccountIds[0]}/invoices`,
+    body: () => ({ period: "2026-04" }),
+    allowed: ["staff:finance", "staff:admin"],
+  },
+  {
+    route: "GET /accounts/:id/invoices",
+    method: "GET",
+    path: (c) => `/accounts/${c.acme.memberAccountIds[0]}/invoices`,
+    allowed: BILLING_READERS,
+  },
+  {
+    route: "GET /invoices/:invoiceId",
+    method: "GET",
+    path: async (c) => `/invoices/${await anInvoice(c)}`,
+    allowed: BILLING_READERS,
   },
 ];
 

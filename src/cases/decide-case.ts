@@ -142,6 +142,20 @@ export function proratedAmount(
     .roundToMinor();
 }
 
+/** Stored instants are UTC ISO strings, so they compare as text wherever they are read. */
+function normalisedInstant(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!ISO_INSTANT.test(value))
+    throw validationFailed([
+      {
+        field: "credit/expiresAt",
+        code: "invalid_instant",
+        message: "must be an ISO 8601 instant with a zone",
+      },
+    ]);
+  return new Date(value).toISOString();
+}
+
 export interface KycGate {
   passed: boolean;
   reason: string | null;
@@ -291,7 +305,7 @@ export async function applyDecision(
         : null,
     credit_expires_at:
       outcome === "account_credit"
-        ? (input.credit?.expiresAt ??
+        ? (normalisedInstant(input.credit?.expiresAt) ??
           new Date(Date.parse(now) + DEFAULT_REVIEW_POLICY.creditExpiryDays * DAY_MS).toISOString())
         : null,
     adjustment: outcome === "service_adjustment" ? (input.adjustment?.trim() ?? null) : null,

@@ -5,6 +5,9 @@ import { registerAudit } from "./audit.js";
 import { registerGatewaySim } from "./gateway-sim.js";
 import { registerGenerate } from "./generate.js";
 import { registerImport } from "./import.js";
+import { registerInvoice } from "./invoice.js";
+import { registerLedger } from "./ledger.js";
+import { registerReconcile } from "./reconcile.js";
 import { registerServe } from "./serve.js";
 
 const program = new Command()
@@ -18,7 +21,10 @@ registerServe(program);
 registerAdminCommands(program);
 registerGenerate(program);
 registerImport(program);
+registerInvoice(program);
 registerAudit(program);
+registerLedger(program);
+registerReconcile(program);
 registerGatewaySim(program);
 
 await program.parseAsync(process.argv);

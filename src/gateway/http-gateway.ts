@@ -117,7 +117,9 @@ export class HttpPaymentGateway implements PaymentGateway {
           cause,
         });
       }
-      const message = cause instanceof Error ? cause.message : String(cause);
+      // undici says only "fetch failed"; the reason (refused, reset, closed) is its cause.
+      const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : "";
+      const message = cause instanceof Error ? `${cause.message}${inner}` : String(cause);
       throw new GatewayError("network", `${method} ${path}: ${message}`, { cause });
     }
   }

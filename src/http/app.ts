@@ -9,12 +9,16 @@ import { auditLogRoutes } from "../audit-log/routes.js";
 import { caseRoutes } from "../cases/routes.js";
 import { chargeRoutes } from "../charges/routes.js";
 import { consoleRoutes } from "../console/routes.js";
+import { creditRoutes } from "../credits/routes.js";
 import { findingRoutes } from "../findings/routes.js";
 import { identityRoutes } from "../identity/routes.js";
 import { importRoutes } from "../imports/routes.js";
 import { kycRoutes } from "../kyc/routes.js";
+import { ledgerRoutes } from "../ledger/routes.js";
 import { notificationRoutes } from "../notifications/routes.js";
 import { organisationRoutes } from "../organisations/routes.js";
+import { reconciliationRoutes } from "../reconciliation/routes.js";
+import { payoutRoutes } from "../settlement/routes.js";
 import type { Services } from "../shared/context.js";
 import { ERROR_CODES, type ErrorCode, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -147,7 +151,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (scope) => chargeRoutes(scope, services));
   await app.register(async (scope) => findingRoutes(scope, services));
   await app.register(async (scope) => caseRoutes(scope, services));
+  await app.register(async (scope) => creditRoutes(scope, services));
   await app.register(async (scope) => notificationRoutes(scope, services));
+  await app.register(async (scope) => payoutRoutes(scope, services));
+  await app.register(async (scope) => ledgerRoutes(scope, services));
+  await app.register(async (scope) => reconciliationRoutes(scope, services));
   await app.register(consoleRoutes);
   return app;
 }

@@ -29,6 +29,12 @@ export const ACTIONS = [
   "identity_links.read",
   "payment_methods.manage",
   "ledger.read",
+  /** Provider-wide finance work: settlement reconciliation, finance tasks, the trial balance. */
+  "reconciliation.run",
+  /** Sending a refund to the payment gateway again (a new attempt moves money). */
+  "payouts.manage",
+  /** Running an account's invoice, which consumes its account credits. */
+  "invoices.run",
   "audit_log.read",
   "users.manage",
   "webhooks.manage",
@@ -103,7 +109,15 @@ export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
     "identity_links.read",
     "audit_log.read",
   ],
-  finance: [...STAFF_READ, "billing.read", "refunds.read", "ledger.read"],
+  finance: [
+    ...STAFF_READ,
+    "billing.read",
+    "refunds.read",
+    "ledger.read",
+    "reconciliation.run",
+    "payouts.manage",
+    "invoices.run",
+  ],
   admin: [
     ...STAFF_READ,
     "organisation.create",
@@ -113,6 +127,9 @@ export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
     "refunds.read",
     "identity_links.read",
     "ledger.read",
+    "reconciliation.run",
+    "payouts.manage",
+    "invoices.run",
     "audit_log.read",
     "users.manage",
   ],

@@ -7,36 +7,63 @@ import type { JournalEntryTable } from "../store/schema.js";
 import { PER_ACCOUNT_CODES } from "./chart.js";
 import { type JournalEntryInput, type JournalLineInput, journalProblems } from "./journal.js";
 
-/** The ledger account for a line, created on first use. */
-async function ledgerAccountId(
+const accountKey = (code: string, accountId: string | null, currency: string) =>
+  `${code}\u0000${accountId ?? ""}\u0000${currency}`;
+
+/** The customer account a line's ledger account belongs to: only per-account codes have one. */
+const ownerOf = (line: JournalLineInput) => (PER_ACCOUNT_CODES.includes(line.code) ? line.accountId : null);
+
+/**
+ * The ledger account of every line, created on first use: one query finds those that exist (rather
+ * than one per line), and the missing ones are inserted. Two transactions creating the same ledger
+ * account at once must both succeed: the insert skips a row another writer holds (waiting for it
+ * to commit on PostgreSQL), and the lookup afterwards finds whichever row won.
+ */
+async function ledgerAccountIds(
   tx: Tx,
   organisationId: string,
-  line: JournalLineInput,
+  lines: readonly JournalLineInput[],
   at: string,
-): Promise<string> {
-  const accountId = PER_ACCOUNT_CODES.includes(line.code) ? line.accountId : null;
-  let q = tx
-    .selectFrom("ledger_accounts")
-    .select("id")
-    .where("organisation_id", "=", organisationId)
-    .where("code", "=", line.code)
-    .where("currency", "=", line.currency);
-  q = accountId === null ? q.where("account_id", "is", null) : q.where("account_id", "=", accountId);
-  const found = await q.executeTakeFirst();
-  if (found) return found.id;
-  const id = newId("ledgerAccount");
-  await tx
-    .insertInto("ledger_accounts")
-    .values({
-      id,
-      organisation_id: organisationId,
-      account_id: accountId,
-      code: line.code,
-      currency: line.currency,
-      created_at: at,
-    })
-    .execute();
-  return id;
+): Promise<string[]> {
+  const find = async () => {
+    const rows = await tx
+      .selectFrom("ledger_accounts")
+      .select(["id", "code", "account_id", "currency"])
+      .where("organisation_id", "=", organisationId)
+      .where("code", "in", [...new Set(lines.map((l) => l.code))])
+      .where("currency", "in", [...new Set(lines.map((l) => l.currency))])
+      .execute();
+    return new Map(rows.map((r) => [accountKey(r.code, r.account_id, r.currency), r.id]));
+  };
+  let ids = await find();
+  const missing = new Map<string, JournalLineInput>();
+  for (const line of lines) {
+    const key = accountKey(line.code, ownerOf(line), line.currency);
+    if (!ids.has(key)) missing.set(key, line);
+  }
+  if (missing.size > 0) {
+    await tx
+      .insertInto("ledger_accounts")
+      .values(
+        [...missing.values()].map((line) => ({
+          id: newId("ledgerAccount"),
+          organisation_id: organisationId,
+          account_id: ownerOf(line),
+          code: line.code,
+          currency: line.currency,
+          created_at: at,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    ids = await find();
+  }
+  return lines.map((line) => {
+    const id = ids.get(accountKey(line.code, ownerOf(line), line.currency));
+    if (id === undefined)
+      throw new Error(`ledger account for ${line.code} ${line.currency} could not be created`);
+    return id;
+  });
 }
 
 /**
@@ -53,23 +80,56 @@ export async function postJournalEntry(
   const problems = journalProblems(entry);
   if (problems.length)
     throw new AppError("internal", `Unbalanced journal entry ${entry.postingKey}: ${problems.join("; ")}`);
+  const at = services.clock.now().toISOString();
+  const result = await insertJournalEntry(tx, ctx, entry, at);
+  if (!result.created) return result;
+  await appendAuditEntry(tx, services.store.capabilities, {
+    actor: ctx.actor,
+    action: "ledger.posted",
+    subjectType: "journal_entry",
+    subjectId: result.entry.id,
+    organisationId: entry.organisationId,
+    summary: {
+      kind: entry.kind,
+      postingKey: entry.postingKey,
+      lines: entry.lines.map((l) => ({
+        code: l.code,
+        currency: l.currency,
+        amountMinor: String(l.amountMinor),
+      })),
+    },
+    requestId: ctx.requestId,
+    at,
+  });
+  return result;
+}
+
+/**
+ * The ledger rows of one entry (lines, then the header the database checks them against), or the
+ * entry already posted under its key. No audit-log entry: every write path goes through
+ * `postJournalEntry`; this is separate only so bench/ledger.ts can measure what the audit log costs.
+ */
+export async function insertJournalEntry(
+  tx: Tx,
+  ctx: WriteContext,
+  entry: JournalEntryInput,
+  at: string,
+): Promise<{ entry: JournalEntryTable; created: boolean }> {
   const existing = await tx
     .selectFrom("journal_entries")
     .selectAll()
     .where("posting_key", "=", entry.postingKey)
     .executeTakeFirst();
   if (existing) return { entry: existing, created: false };
-  const at = services.clock.now().toISOString();
   const id = newId("journalEntry");
-  const lines = [];
-  for (const line of entry.lines)
-    lines.push({
-      id: newId("journalLine"),
-      entry_id: id,
-      ledger_account_id: await ledgerAccountId(tx, entry.organisationId, line, at),
-      currency: line.currency,
-      amount_minor: Number(line.amountMinor),
-    });
+  const accounts = await ledgerAccountIds(tx, entry.organisationId, entry.lines, at);
+  const lines = entry.lines.map((line, i) => ({
+    id: newId("journalLine"),
+    entry_id: id,
+    ledger_account_id: accounts[i]!,
+    currency: line.currency,
+    amount_minor: Number(line.amountMinor),
+  }));
   // Lines first, then the header: the header's trigger checks the lines balance.
   await tx.insertInto("journal_lines").values(lines).execute();
   const row: JournalEntryTable = {
@@ -89,23 +149,5 @@ export async function postJournalEntry(
     created_at: at,
   };
   await tx.insertInto("journal_entries").values(row).execute();
-  await appendAuditEntry(tx, services.store.capabilities, {
-    actor: ctx.actor,
-    action: "ledger.posted",
-    subjectType: "journal_entry",
-    subjectId: id,
-    organisationId: entry.organisationId,
-    summary: {
-      kind: entry.kind,
-      postingKey: entry.postingKey,
-      lines: entry.lines.map((l) => ({
-        code: l.code,
-        currency: l.currency,
-        amountMinor: String(l.amountMinor),
-      })),
-    },
-    requestId: ctx.requestId,
-    at,
-  });
   return { entry: row, created: true };
 }

@@ -14,7 +14,13 @@ export const CASE_EVENT_TYPES = [
   "case.appealed",
   "case.withdrawn",
   "case.closed",
-] as const; // extendable by later issues (refund.*)
+  // A refund to the original payment method on its way through the gateway (src/settlement/).
+  "refund.submitted",
+  "refund.requires_action",
+  "refund.succeeded",
+  "refund.failed",
+  "refund.credited",
+] as const;
 
 export type CaseEventType = (typeof CASE_EVENT_TYPES)[number];
 

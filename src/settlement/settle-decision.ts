@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import { enqueueCreditExpirySweep } from "../credits/expire-credits.js";
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import { transfer } from "../ledger/journal.js";
 import { postJournalEntry } from "../ledger/post-journal-entry.js";
@@ -112,6 +114,7 @@ export async function settleDecision(
       version: 1,
     };
     await tx.insertInto("credit_grants").values(credit).execute();
+    await enqueueCreditExpirySweep(tx, credit.expires_at);
     await postJournalEntry(tx, services, ctx, {
       organisationId: row.organisation_id,
       kind: "credit_granted",
@@ -150,11 +153,14 @@ async function undoFirstDecision(
     .where("sequence", "=", 1)
     .executeTakeFirst();
   if (!first) return;
-  const credit = await tx
-    .selectFrom("credit_grants")
-    .selectAll()
-    .where("decision_id", "=", first.id)
-    .executeTakeFirst();
+  // The account first, then its credit: the order invoices and expiry lock them in, so no deadlock.
+  const lock = services.store.capabilities.rowLocks ? sql`for update` : sql``;
+  await sql`select id from accounts where id = ${row.account_id} ${lock}`.execute(tx);
+  const credit = (
+    await sql<CreditGrantTable>`select * from credit_grants where decision_id = ${first.id} ${lock}`.execute(
+      tx,
+    )
+  ).rows[0];
   if (credit && credit.status === "active" && credit.remaining_minor > 0) {
     await tx
       .updateTable("credit_grants")

@@ -80,12 +80,21 @@ export function mergeFaults(current: GatewayFaults, input: unknown): GatewayFaul
   ]);
   for (const key of Object.keys(input)) if (!known.has(key)) problems.push(`${key} is not a fault`);
 
+  // In field order, so the problems read in the order of the type.
+  const failNext = count("failNext", input.failNext, current.failNext);
+  const failAfterCommitNext = count(
+    "failAfterCommitNext",
+    input.failAfterCommitNext,
+    current.failAfterCommitNext,
+  );
   let mode = current.failAfterCommitMode;
   const m = input.failAfterCommitMode;
   if (m !== undefined) {
     if ((AFTER_COMMIT_MODES as readonly unknown[]).includes(m)) mode = m as AfterCommitMode;
     else problems.push(`failAfterCommitMode must be one of ${AFTER_COMMIT_MODES.join(", ")}`);
   }
+
+  const latencyMs = count("latencyMs", input.latencyMs, current.latencyMs);
 
   const w = input.webhooks ?? {};
   const webhooks = { ...current.webhooks };
@@ -110,10 +119,10 @@ export function mergeFaults(current: GatewayFaults, input: unknown): GatewayFaul
   }
 
   const merged: GatewayFaults = {
-    failNext: count("failNext", input.failNext, current.failNext),
-    failAfterCommitNext: count("failAfterCommitNext", input.failAfterCommitNext, current.failAfterCommitNext),
+    failNext,
+    failAfterCommitNext,
     failAfterCommitMode: mode,
-    latencyMs: count("latencyMs", input.latencyMs, current.latencyMs),
+    latencyMs,
     webhooks,
     settlementDrift: drift,
   };

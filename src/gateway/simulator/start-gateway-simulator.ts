@@ -174,7 +174,8 @@ function createInput(body: unknown, headerKey: string | undefined): CreateRefund
   const amountMinor = text("amountMinor", MINOR_UNITS_PATTERN);
   if (amountMinor.length > 30) fields.push("amountMinor");
   const currency = text("currency", CURRENCY_PATTERN);
-  const reason = typeof body.reason === "string" ? body.reason : (fields.push("reason"), "");
+  if (typeof body.reason !== "string") fields.push("reason");
+  const reason = typeof body.reason === "string" ? body.reason : "";
   const metadata: Record<string, string> = {};
   if (body.metadata !== undefined) {
     if (!isRecord(body.metadata) || !Object.values(body.metadata).every((v) => typeof v === "string"))
@@ -270,12 +271,14 @@ export async function startGatewaySimulator(
     timer.unref();
     settleTimers.set(gatewayRefundId, timer);
   }
-  // A restarted simulator picks up the settlements its previous run had promised.
-  for (const p of book.pending())
-    scheduleSettlement(
-      p.gatewayRefundId,
-      p.settleDueAt ?? (settleAfterMs === null ? null : new Date(Date.now() + settleAfterMs).toISOString()),
-    );
+  // A restarted simulator keeps the settlement times its previous run promised, unless this
+  // run settles on demand only.
+  if (settleAfterMs !== null)
+    for (const p of book.pending())
+      scheduleSettlement(
+        p.gatewayRefundId,
+        p.settleDueAt ?? new Date(Date.now() + settleAfterMs).toISOString(),
+      );
 
   function setFaults(input: unknown): GatewayFaults {
     const merged = mergeFaults(faults, input);

@@ -49,6 +49,12 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .addColumn("created_at", "text", (c) => c.notNull())
     .addColumn("version", "integer", (c) => c.notNull())
     .execute();
+  // Invoices read an account's charges by period.
+  await db.schema
+    .createIndex("charges_by_account_period")
+    .on("charges")
+    .columns(["account_id", "charge_period_start"])
+    .execute();
   await db.schema
     .createIndex("credit_grants_by_account")
     .on("credit_grants")
@@ -88,6 +94,7 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("credit_uses_by_credit").on("credit_uses").columns(["credit_id"]).execute();
+  await db.schema.createIndex("credit_uses_by_invoice").on("credit_uses").columns(["invoice_id"]).execute();
 
   await db.schema
     .createTable("settlement_imports")

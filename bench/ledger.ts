@@ -1,0 +1,293 @@
+/**
+ * Ledger posting speed on PostgreSQL (issue: settlement). Run: `npm run bench:ledger [-- --clients 8 --seconds 10]`.
+ *
+ * 1. Creates a scratch database, migrates it, creates an organisation, then posts balanced two-line
+ *    entries from C concurrent clients for S seconds, each with `postJournalEntry` in its own
+ *    transaction with its audit-log entry, exactly as production posts: postings per second.
+ * 2. In the same run, on another scratch database on the same server: `pgbench -i -s 1`, then
+ *    pgbench's built-in TPC-B-like script (`-c C -j 2 -T S -b tpcb-like`), itself a balance-update
+ *    benchmark; its tps excluding connection time is the reference. Prints the ratio (aim: ≥ 0.5).
+ * 3. Where the time goes: the same postings without the audit-log entry (whose head row, locked
+ *    FOR UPDATE, orders every writer of the whole database), and the audit-log append alone.
+ *
+ * REFUND_DESK_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the
+ * server; the scratch databases are dropped at the end.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
+import { appendAuditEntry } from "../src/audit-log/append-audit-entry.js";
+import { entryHash } from "../src/audit-log/chain.js";
+import { loadConfig } from "../src/config.js";
+import { type JournalEntryInput, journalProblems, transfer } from "../src/ledger/journal.js";
+import { insertJournalEntry, postJournalEntry } from "../src/ledger/post-journal-entry.js";
+import { createOrganisation } from "../src/organisations/create-organisation.js";
+import { systemClock } from "../src/shared/clock.js";
+import type { Services } from "../src/shared/context.js";
+import { newId } from "../src/shared/ids.js";
+import { inTransaction, openStore, type Tx } from "../src/store/database.js";
+import { migrateToLatest } from "../src/store/migrations/index.js";
+import { arg } from "./support.js";
+
+const ADMIN_URL = process.env.REFUND_DESK_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const CTX = { actor: "system:bench", requestId: null };
+
+const urlFor = (name: string) => ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+
+async function admin(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+type Posting = (tx: Tx, services: Services, entry: JournalEntryInput) => Promise<unknown>;
+
+const VARIANTS: Record<string, Posting> = {
+  /** Production: `postJournalEntry`, with its audit-log entry. */
+  production: (tx, services, entry) => postJournalEntry(tx, services, CTX, entry),
+  /** The same ledger writes without the audit-log entry: what the head row's lock costs. */
+  "without audit log": (tx, services, entry) =>
+    insertJournalEntry(tx, CTX, entry, services.clock.now().toISOString()),
+  /**
+   * Production's ledger writes with an audit-log entry appended in one statement instead of two (the
+   * entry's insert and the head's update as one PostgreSQL CTE, the same rows and hashes): a measured
+   * proposal for src/audit-log, which is not the ledger's to change.
+   */
+  "ledger + one-statement audit append": async (tx, services, entry) => {
+    const at = services.clock.now().toISOString();
+    const result = await insertJournalEntry(tx, CTX, entry, at);
+    const head = await tx
+      .selectFrom("audit_log_head")
+      .select(["seq", "hash"])
+      .where("id", "=", 1)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const row = {
+      seq: head.seq + 1,
+      id: newId("auditEntry"),
+      at,
+      actor: CTX.actor,
+      action: "ledger.posted",
+      subject_type: "journal_entry",
+      subject_id: result.entry.id,
+      organisation_id: entry.organisationId,
+      summary: JSON.stringify({ kind: entry.kind, postingKey: entry.postingKey }),
+      request_id: null,
+      prev_hash: head.hash,
+    };
+    const hash = entryHash(row);
+    await sql`with appended as (
+        insert into audit_log (seq, id, at, actor, action, subject_type, subject_id, organisation_id, summary, request_id, prev_hash, hash)
+        values (${row.seq}, ${row.id}, ${row.at}, ${row.actor}, ${row.action}, ${row.subject_type}, ${row.subject_id},
+          ${row.organisation_id}, ${row.summary}, ${row.request_id}, ${row.prev_hash}, ${hash})
+        returning seq)
+      update audit_log_head set seq = (select seq from appended), hash = ${hash} where id = 1`.execute(tx);
+  },
+  /** Only the audit-log entry (a posting's summary), no ledger rows. */
+  "audit log alone": async (tx, services, entry) => {
+    if (journalProblems(entry).length) throw new Error("unbalanced");
+    await appendAuditEntry(tx, services.store.capabilities, {
+      actor: CTX.actor,
+      action: "ledger.posted",
+      subjectType: "journal_entry",
+      subjectId: entry.postingKey,
+      organisationId: entry.organisationId,
+      summary: { kind: entry.kind, postingKey: entry.postingKey },
+      requestId: null,
+      at: services.clock.now().toISOString(),
+    });
+  },
+};
+
+/** Postings per second from `clients` concurrent clients, after a short warm-up. */
+async function postings(
+  dbName: string,
+  variant: Posting,
+  clients: number,
+  seconds: number,
+): Promise<{ perSecond: number; count: number; nodeCpu: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "refund-desk-bench-ledger-"));
+  const store = openStore(urlFor(dbName), { poolSize: clients });
+  try {
+    await migrateToLatest(store);
+    const config = loadConfig(
+      {
+        REFUND_DESK_DATA_DIR: dataDir,
+        REFUND_DESK_SECRET_KEY: "33".repeat(32),
+        REFUND_DESK_LOG_LEVEL: "silent",
+      },
+      { warn: () => {} },
+    );
+    const services: Services = { store, config, clock: systemClock };
+    const org = await createOrganisation(services, CTX, {
+      kind: "customer",
+      name: "Bench Ltd",
+      billingAccount: { name: "Bench — billing", currency: "USD" },
+      country: "GB",
+    });
+    let n = 0;
+    const run = async (until: number): Promise<number> => {
+      let done = 0;
+      await Promise.all(
+        Array.from({ length: clients }, async (_, client) => {
+          while (performance.now() < until) {
+            const i = n++;
+            await inTransaction(store, (tx) =>
+              variant(tx, services, {
+                organisationId: org.id,
+                kind: "refund_decided",
+                description: "Refund decided (bench)",
+                postingKey: `bench:${client}:${i}`,
+                effectiveAt: new Date().toISOString(),
+                // Two currencies and two pairs of codes, so the entries touch several ledger accounts.
+                lines: transfer(
+                  { code: i % 2 ? "refunds_contra_revenue" : "sla_credit_expense", accountId: null },
+                  {
+                    code: i % 3 ? "refunds_payable" : "customer_credit",
+                    accountId: i % 3 ? null : org.billingAccountId,
+                  },
+                  i % 5 ? "USD" : "EUR",
+                  BigInt(100 + (i % 9000)),
+                ),
+              }),
+            );
+            done += 1;
+          }
+        }),
+      );
+      return done;
+    };
+    await run(performance.now() + 1500);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const count = await run(t0 + seconds * 1000);
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { perSecond: count / wall, count, nodeCpu: (cpu.user + cpu.system) / 1e6 / wall };
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function pgbench(args: string[]): Promise<string> {
+  const url = new URL(ADMIN_URL);
+  return new Promise((done, fail) => {
+    const child = spawn(
+      "pgbench",
+      [
+        "-h",
+        url.hostname,
+        "-p",
+        url.port || "5432",
+        "-U",
+        decodeURIComponent(url.username || "postgres"),
+        ...args,
+      ],
+      {
+        env: { ...process.env, ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}) },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    child.on("error", fail);
+    child.on("close", (code) =>
+      code === 0 ? done(out) : fail(new Error(`pgbench ${args.join(" ")} failed (${code}): ${out}`)),
+    );
+  });
+}
+
+async function tpcbInit(dbName: string): Promise<void> {
+  await pgbench(["-i", "-s", "1", "-q", dbName]);
+}
+
+async function tpcb(dbName: string, clients: number, seconds: number): Promise<number> {
+  const out = await pgbench([
+    "-c",
+    String(clients),
+    "-j",
+    "2",
+    "-T",
+    String(seconds),
+    "-b",
+    "tpcb-like",
+    dbName,
+  ]);
+  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+  if (!m) throw new Error(`could not read pgbench's tps from:\n${out}`);
+  return Number(m[1]);
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const clients = Number(arg("clients", "8"));
+  const seconds = Number(arg("seconds", "10"));
+  const rounds = Number(arg("rounds", "3"));
+  const suffix = randomBytes(4).toString("hex");
+  const dbs = Object.fromEntries(Object.keys(VARIANTS).map((v, i) => [v, `rd_bench_ledger_${i}_${suffix}`]));
+  const reference = `rd_bench_pgbench_${suffix}`;
+  const all = [...Object.values(dbs), reference];
+  for (const name of all) await admin(`create database ${name}`);
+  try {
+    await tpcbInit(reference);
+    // Rounds alternate pgbench and each variant, so a slower moment of a shared server (another
+    // process's fsyncs) does not land on one side only; the medians are compared.
+    const tps: number[] = [];
+    const measured = new Map<string, Array<{ perSecond: number; nodeCpu: number }>>();
+    for (let r = 1; r <= rounds; r++) {
+      process.stderr.write(`round ${r}/${rounds}: pgbench TPC-B-like…\n`);
+      tps.push(await tpcb(reference, clients, seconds));
+      for (const [name, variant] of Object.entries(VARIANTS)) {
+        process.stderr.write(`round ${r}/${rounds}: ${name}…\n`);
+        const m = await postings(dbs[name]!, variant, clients, seconds);
+        measured.set(name, [...(measured.get(name) ?? []), m]);
+      }
+    }
+    const ref = median(tps);
+    const f = (x: number) => x.toFixed(0).padStart(5);
+    const row = (name: string) => {
+      const ms = measured.get(name)!;
+      const perSecond = median(ms.map((m) => m.perSecond));
+      const cpu = median(ms.map((m) => m.nodeCpu));
+      return {
+        perSecond,
+        line: `${f(perSecond)} /s  ratio ${(perSecond / ref).toFixed(2)}  (this process busy ${(cpu * 100).toFixed(0)}% of a core)`,
+      };
+    };
+    const production = row("production");
+    process.stdout.write(
+      `${[
+        `${clients} clients, ${seconds} s each, median of ${rounds} interleaved rounds, same PostgreSQL server:`,
+        `pgbench -b tpcb-like -c ${clients} -j 2 -T ${seconds} (scale 1):       ${f(ref)} tps  (rounds: ${tps.map((x) => x.toFixed(0)).join(", ")})`,
+        `ledger postings (postJournalEntry + audit-log entry, a transaction each): ${production.line}`,
+        `ratio (postings/s ÷ pgbench tps): ${(production.perSecond / ref).toFixed(2)}   (aim: at least 0.5)`,
+        "where the time goes:",
+        `  ledger writes without the audit-log entry:          ${row("without audit log").line}`,
+        `  the audit-log entry alone, no ledger rows:          ${row("audit log alone").line}`,
+        `  ledger + audit entry appended in one statement:     ${row("ledger + one-statement audit append").line}`,
+      ].join("\n")}\n`,
+    );
+  } finally {
+    for (const name of all) await admin(`drop database if exists ${name} with (force)`).catch(() => {});
+  }
+}
+
+await main();
