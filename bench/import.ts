@@ -5,7 +5,8 @@
  * 2. Imports it into a fresh SQLite store with `importFile` (the `refund-desk import` path),
  *    and, in the same run, loads the same file into a DuckDB table
  *    (`CREATE TABLE t AS SELECT * FROM read_csv(...)`): prints rows/s and the ratio.
- * 3. Imports a larger file in a child process and prints its peak resident memory.
+ * 3. Imports a larger file in a child process and prints its peak resident memory (the import
+ *    streams: memory does not grow with the file). `--memory-rows 0` skips it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +22,13 @@ import { openStore } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrations/index.js";
 import { arg, peakRssOfChild, reportPeakRss, timed } from "./support.js";
 
-async function importInto(dir: string, file: string): Promise<number> {
+interface ImportRun {
+  rows: number;
+  /** Seconds before the store's transaction opens: header checks, counting the CSV's line breaks. */
+  readingSeconds: number;
+}
+
+async function importInto(dir: string, file: string): Promise<ImportRun> {
   const config = loadConfig(
     // REFUND_DESK_ANALYTICS_MEMORY and the like pass through, to measure other bounds.
     { ...process.env, REFUND_DESK_DATA_DIR: dir, REFUND_DESK_SECRET_KEY: "22".repeat(32) },
@@ -35,6 +42,8 @@ async function importInto(dir: string, file: string): Promise<number> {
     clock: systemClock,
   };
   const world = await seedDemo(services);
+  const t0 = process.hrtime.bigint();
+  let readingSeconds = 0;
   const outcome = await importFile(
     services,
     { actor: "system:bench", requestId: null },
@@ -44,10 +53,14 @@ async function importInto(dir: string, file: string): Promise<number> {
       path: file,
       fileName: "charges.csv",
       onInvalid: "fail",
+      onProgress: (p) => {
+        if (p.phase === "storing" && p.done === 0)
+          readingSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      },
     },
   );
   await store.close();
-  return outcome.rowsImported;
+  return { rows: outcome.rowsImported, readingSeconds };
 }
 
 async function duckdbLoad(file: string): Promise<void> {
@@ -61,7 +74,7 @@ async function duckdbLoad(file: string): Promise<void> {
 async function child(): Promise<void> {
   const file = arg("file", "");
   const dir = arg("dir", "");
-  const rows = await importInto(dir, file);
+  const { rows } = await importInto(dir, file);
   process.stdout.write(`imported=${rows}\n`);
   reportPeakRss();
 }
@@ -90,7 +103,8 @@ async function main(): Promise<void> {
     const ratio = ours.seconds / duck.seconds;
     process.stdout.write(
       `${[
-        `import of ${ours.value} FOCUS rows into SQLite: ${ours.seconds.toFixed(2)} s (${Math.round(ours.value / ours.seconds)} rows/s)`,
+        `import of ${ours.value.rows} FOCUS rows into SQLite: ${ours.seconds.toFixed(2)} s (${Math.round(ours.value.rows / ours.seconds)} rows/s)`,
+        `  of which checking the header and counting line breaks, before the store's transaction: ${ours.value.readingSeconds.toFixed(2)} s`,
         `DuckDB read_csv into a table, same file, same run: ${duck.seconds.toFixed(2)} s (${Math.round(rows / duck.seconds)} rows/s)`,
         `ratio (ours / DuckDB): ${ratio.toFixed(2)}x   (aim: within 5x)`,
       ].join("\n")}\n`,
@@ -116,7 +130,7 @@ async function main(): Promise<void> {
         join(work, "big-store"),
       ]);
       process.stdout.write(
-        `peak resident memory importing ${memoryRows} rows: ${peakMiB.toFixed(0)} MiB   (aim: under 512 MiB)\n`,
+        `peak resident memory importing ${memoryRows} rows: ${peakMiB.toFixed(0)} MiB   (limit: 512 MiB, ${peakMiB < 512 ? "within" : "OVER"})\n`,
       );
     }
   } finally {

@@ -34,6 +34,8 @@ const ACME = [
   "100000000001,,,AWS,AWS Support (Business),global,,Support,Usage,Recurring,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,1,Month,500.00,USD,INV-2026-04",
   // line 10: for concurrent decisions
   "100000000001,100000000002,Acme — production,AWS,Amazon CloudFront,global,dist-1,Requests,Usage,Usage-Based,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,1000000,Requests,85.00,USD,INV-2026-04",
+  // line 11: an EBS volume (a refund raised on appeal)
+  "100000000001,100000000002,Acme — production,AWS,Amazon Elastic Block Store,us-east-1,vol-0b2,EBS:VolumeUsage.gp3,Usage,Usage-Based,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,2000,GB-Mo,200.00,USD,INV-2026-04",
 ];
 const GLOBEX = [
   "1688000000000001,1688000000000002,Globex — web shop,Alibaba Cloud,Elastic Compute Service,cn-shanghai,i-uf6ccc,ecs.c7.xlarge,Usage,Usage-Based,2026-09-01T00:00:00+08:00,2026-09-29T00:00:00+08:00,672,Hours,1344.00,CNY,INV-GX-2026-09",
@@ -417,6 +419,48 @@ describe.each(engines)("refund cases on %s", (engine) => {
     });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe("invalid_transition");
+  });
+
+  it("pays only the difference when an appeal raises a partial refund, and the books balance", async () => {
+    const filed = await fileCase({
+      items: [{ chargeId: charge[11] }],
+      summary: "EBS vol-0b2 billed after it was deleted",
+      description: "Volume vol-0b2 was deleted on 2026-04-16T00:00Z; invoice INV-2026-04 bills all of April.",
+    });
+    const id = filed.body.cases[0]!.id;
+    await server.worker.drain();
+    const partial = await api<CaseDetail>("POST", `/cases/${id}/decision`, reviewer, {
+      outcome: "partial_refund",
+      proration: { from: "2026-04-16T00:00:00Z", to: "2026-05-01T00:00:00Z" },
+      rationale: "The volume was deleted on 16 April; the rest of April is refunded pro rata.",
+      clauses: ["billing-errors-refunded"],
+    });
+    expect(partial.body.decisions[0]).toMatchObject({ outcome: "partial_refund", amount: "100.00" });
+    const appealed = await api<CaseSummary>("POST", `/cases/${id}/appeal`, owner, {
+      argument: "The volume never held data: it was created by mistake, so none of April should be billed.",
+    });
+    expect(appealed.status).toBe(200);
+    await api("POST", `/cases/${id}/claim`, senior, {});
+    const final = await api<CaseDetail>("POST", `/cases/${id}/decision`, senior, {
+      outcome: "refund_original_method",
+      amount: "200.00",
+      rationale: "The volume was created by mistake and never used: the whole charge is refunded.",
+      clauses: ["billing-errors-refunded"],
+    });
+    expect(final.body.state).toBe("closed");
+    const payouts = await db()
+      .selectFrom("payouts")
+      .select(["amount_minor"])
+      .where("case_id", "=", id)
+      .orderBy("id")
+      .execute();
+    expect(payouts.map((p) => Number(p.amount_minor))).toEqual([10000, 10000]);
+    const sums = await db()
+      .selectFrom("journal_lines")
+      .select(["currency", (eb) => eb.fn.sum<string>("amount_minor").as("total")])
+      .groupBy("currency")
+      .execute();
+    for (const s of sums) expect(Number(s.total)).toBe(0);
   });
 
   it("sends an escalated amount to a senior reviewer and lets exactly one of two concurrent decisions win", async () => {

@@ -213,6 +213,19 @@ describe.each(engines)("ledger on %s", (engine) => {
         inTransaction(services.store, (tx) => postJournalEntry(tx, services, TEST_CTX, input)),
       ).rejects.toThrow(/USD lines sum to 1 minor units/);
     });
+    it("refuses an amount past 2^53 minor units, which neither engine would read back exactly", async () => {
+      const input = entry(org.organisationId, {
+        lines: transfer(
+          { code: "refunds_contra_revenue", accountId: null },
+          { code: "refunds_payable", accountId: null },
+          "USD",
+          2n ** 53n + 1n,
+        ),
+      });
+      await expect(
+        inTransaction(services.store, (tx) => postJournalEntry(tx, services, TEST_CTX, input)),
+      ).rejects.toThrow(/exceeds 9007199254740991 minor units/);
+    });
   });
 
   describe("the database itself", () => {

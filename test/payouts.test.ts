@@ -56,6 +56,7 @@ const CHARGES = [
   { resource: "i-action", invoiceId: "INV-PO-8", cost: "19.00", paymentId: "pay_action_8" },
   { resource: "i-nogw", invoiceId: "INV-PO-9", cost: "20.00" },
   { resource: "i-drop", invoiceId: "INV-PO-10", cost: "21.00" },
+  { resource: "i-rejected", invoiceId: "INV-PO-11", cost: "22.00" },
 ];
 
 interface PayoutDetail {
@@ -266,7 +267,7 @@ describe.each(engines)("payouts on %s", (engine) => {
     expect(unknown.status).toBe(200);
     expect(unknown.body).toMatchObject({ applied: false, reason: "unknown_refund" });
     const otherAttempt = await postWebhook(signedWebhook({ ...refund, idempotencyKey: `${payout.id}:7` }));
-    expect(otherAttempt.body).toMatchObject({ applied: false, reason: "stale_attempt" });
+    expect(otherAttempt.body).toMatchObject({ applied: false, reason: "other_attempt" });
     // A bad signature is refused and not recorded.
     const forged = signedWebhook({ ...refund, status: "failed", failureCode: "card_closed" });
     const refused = await postWebhook({
@@ -368,6 +369,66 @@ describe.each(engines)("payouts on %s", (engine) => {
     },
   );
 
+  it("fails the payout to finance when the gateway refuses the request, and never books what it did not ask for", async () => {
+    const { caseId, payout } = await decided("i-rejected");
+    // Someone already used this payout's key for another amount: the gateway refuses ours (422).
+    const squatter = await fetch(`${sim.url}/v1/refunds`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${sim.apiKey}`,
+        "content-type": "application/json",
+        "idempotency-key": payout.id,
+      },
+      body: JSON.stringify({
+        idempotencyKey: payout.id,
+        paymentId: "invoice:INV-PO-11",
+        amountMinor: "1",
+        currency: "USD",
+        reason: "not ours",
+      }),
+    });
+    expect(squatter.status).toBe(201);
+    const theirs = refundsAt(payout)[0]!;
+    // Its events name our key but not our amount: a task for finance, nothing booked.
+    await sim.webhooksIdle();
+    expect(await reload(payout)).toMatchObject({ status: "pending", version: payout.version });
+    const tasks = () =>
+      db()
+        .selectFrom("finance_tasks")
+        .select(["kind", "status"])
+        .where("payout_id", "=", payout.id)
+        .orderBy("id")
+        .execute();
+    expect(await tasks()).toEqual([{ kind: "payout_mismatch", status: "open" }]);
+
+    await drain();
+    const row = await reload(payout);
+    expect(row).toMatchObject({
+      status: "failed",
+      failure_code: "idempotency_key_reused",
+      gateway_refund_id: null,
+    });
+    expect(row.last_error).toMatch(/422/);
+    const job = await db()
+      .selectFrom("jobs")
+      .select(["status", "attempts"])
+      .where("kind", "=", "payout.submit")
+      .where("payload", "=", JSON.stringify({ payoutId: payout.id }))
+      .executeTakeFirstOrThrow();
+    expect(job).toEqual({ status: "succeeded", attempts: 1 });
+    expect(await tasks()).toEqual([
+      { kind: "payout_mismatch", status: "open" },
+      { kind: "payout_failed", status: "open" },
+    ]);
+
+    const mismatch = await postWebhook(signedWebhook({ ...theirs, status: "succeeded" }));
+    expect(mismatch.body).toMatchObject({ applied: false, reason: "mismatch" });
+    expect(await reload(payout)).toEqual(row);
+    expect(await tasks()).toHaveLength(2);
+    expect(await caseBalance(db(), caseId, "refunds_payable")).toBe(-2200);
+    await expectLedgerBalanced();
+  });
+
   it("keeps the amount as account credit when the card is closed, and tells the customer why", async () => {
     const { caseId, payout } = await decided("i-closed");
     expect(payout.payment_id).toBe("pay_closed_6");
@@ -459,7 +520,7 @@ describe.each(engines)("payouts on %s", (engine) => {
     expect(refundsAt(payout).map((r) => r.idempotencyKey)).toEqual([payout.id, `${payout.id}:2`]);
     // The first attempt's failure arriving again is history: it does not touch the second attempt.
     const firstAttempt = refundsAt(payout)[0]!;
-    expect((await postWebhook(signedWebhook(firstAttempt))).body).toMatchObject({ reason: "stale_attempt" });
+    expect((await postWebhook(signedWebhook(firstAttempt))).body).toMatchObject({ reason: "other_attempt" });
     expect((await reload(payout)).status).toBe("submitted");
 
     await settleViaWebhooks();
@@ -552,7 +613,7 @@ describe.each(engines)("payouts on %s", (engine) => {
     const second = await api<Page>("GET", `/payouts?limit=2&cursor=${first.body.nextCursor}`, finance);
     expect([...first.body.items, ...second.body.items].map((p) => p.id)).toEqual(ids.slice(0, 4));
     const failed = await api<Page>("GET", "/payouts?status=failed", finance);
-    expect(failed.body.items.map((p) => p.status)).toEqual(["failed"]);
+    expect(failed.body.items.map((p) => p.status)).toEqual(["failed", "failed"]);
     expect((await api<Page>("GET", "/payouts", owner)).status).toBe(404);
     expect((await api<Page>("GET", `/payouts/${ids[0]}`, owner)).status).toBe(404);
 

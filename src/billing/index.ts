@@ -27,3 +27,11 @@ export {
   MAX_LINE_BYTES,
 } from "./load-charges.js";
 export { type ReadChargeBatchesOptions, readChargeBatches } from "./read-charge-rows.js";
+export {
+  CHARGE_TEXT_AT,
+  type ChargeFileReader,
+  type ChargeSink,
+  type ChargeText,
+  type ChargeTextBatch,
+  openChargeFile,
+} from "./stream-charges.js";

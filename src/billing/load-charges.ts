@@ -20,6 +20,7 @@ import { FORMAT_DEFINITIONS, type FormatDefinition, formatDefinition } from "./f
 import type { FieldSpec, FormatOptions, MappingContext, RowMapping } from "./formats/types.js";
 import { type FileKind, readCsvHeader, sniffFileKind } from "./source-file.js";
 import { jsonObjectOfStrings, sqlIdent, sqlString } from "./sql.js";
+import { decimalTextSql, timestampTextSql } from "./text-sql.js";
 
 export interface LoadChargeFileOptions {
   /** The file to read: CSV, gzip-compressed CSV or Parquet (told apart by content, not name). */
@@ -52,6 +53,12 @@ export interface LoadChargeFileResult {
 /** DuckDB's limit on one CSV line (a record with its quoted line breaks). */
 export const MAX_LINE_BYTES = 2_000_000;
 
+/**
+ * DuckDB's read buffer per CSV scan (its default is 16 × the line limit, 32 MB, with several in
+ * flight per thread): a few lines' worth keeps its memory small and reads as fast.
+ */
+const CSV_BUFFER_BYTES = 4 * MAX_LINE_BYTES;
+
 const NULL_STRINGS = ["NULL", "null", "(null)", ""];
 
 let loadCounter = 0;
@@ -61,18 +68,28 @@ type Source =
   | { kind: "parquet"; path: string; columns: readonly ParquetColumn[] }
   | { kind: "csv" | "csv-gzip"; path: string; width: number };
 
-/**
- * Reads one bill file into the DuckDB `charges` table (created when missing), appending to what is
- * there. Parsing, validation and normalisation run in DuckDB: one INSERT … SELECT over the file that
- * types and checks every value as it goes (vectorised SQL); JavaScript reads only the header line and
- * counts line breaks for exact line numbers. The append is one transaction (this function opens it:
- * do not call it inside one), so a file that fails loads nothing. A bad file costs a second pass, to
- * find and describe its bad rows.
- */
-export async function loadChargeFile(
+/** A bill file whose header has been read and checked, and the plan to read its rows. */
+export interface PreparedChargeFile {
+  /** The name errors and source references use. */
+  file: string;
+  mode: "fail" | "collect";
+  /** Absolute path of the bytes. */
+  path: string;
+  kind: FileKind;
+  /** Parquet schema (null for a CSV). */
+  parquet: readonly ParquetColumn[] | null;
+  columns: readonly string[];
+  formatName: BillFormat;
+  plan: Plan;
+  /** Unique per load: names scratch tables. */
+  id: number;
+}
+
+/** Everything before the rows: the options, the file, its header and format, the plan. */
+export async function prepareChargeFile(
   analytics: Analytics,
   options: LoadChargeFileOptions,
-): Promise<LoadChargeFileResult> {
+): Promise<PreparedChargeFile> {
   const file = options.displayName ?? options.path;
   const mode = options.onInvalid ?? "fail";
   if (file.includes("\u0000")) {
@@ -130,6 +147,27 @@ export async function loadChargeFile(
     defaultCurrency: options.defaultCurrency,
     defaultBillingAccountId: options.defaultBillingAccountId ?? "unknown",
   });
+
+  return { file, mode, path, kind, parquet, columns, formatName, plan, id };
+}
+
+/**
+ * Reads one bill file into the DuckDB `charges` table (created when missing), appending to what is
+ * there. Parsing, validation and normalisation run in DuckDB: one INSERT … SELECT over the file that
+ * types and checks every value as it goes (vectorised SQL); JavaScript reads only the header line and
+ * counts line breaks for exact line numbers. The append is one transaction (this function opens it:
+ * do not call it inside one), so a file that fails loads nothing. A bad file costs a second pass, to
+ * find and describe its bad rows.
+ */
+export async function loadChargeFile(
+  analytics: Analytics,
+  options: LoadChargeFileOptions,
+): Promise<LoadChargeFileResult> {
+  const { file, mode, path, kind, parquet, columns, formatName, plan, id } = await prepareChargeFile(
+    analytics,
+    options,
+  );
+  const connection = analytics.connection;
 
   const offsetsTable = `_rd_line_offsets_${id}`;
   // x_SourceLine of the rows being inserted, until they are numbered: good rows, bad rows.
@@ -307,7 +345,7 @@ async function csvColumns(path: string, kind: FileKind, file: string): Promise<s
   return columns;
 }
 
-interface ParquetColumn {
+export interface ParquetColumn {
   name: string;
   type: string;
 }
@@ -408,14 +446,14 @@ function hasColumn(definition: FormatDefinition, columns: readonly string[], nam
 // ---------------------------------------------------------------------------------------------
 // Plan: the parsed relation (values typed and checked), then the rows of charges
 
-interface StagedField {
+export interface StagedField {
   index: number;
   column: string;
   spec: FieldSpec;
   outputs: string[];
 }
 
-interface Plan {
+export interface Plan {
   fields: StagedField[];
   /** Columns in the header. */
   columnCount: number;
@@ -432,6 +470,14 @@ interface Plan {
   hasExtraRows: boolean;
   /** INSERT of the extra rows (GCP credits) from a positioned relation (`_line`). */
   insertExtra(relation: string, file: string, skipBad: boolean): string;
+  /**
+   * SELECT of every row as the store keeps it, in file order (a source row, then its extra rows):
+   * `_text` a JSON array of the FOCUS columns as text (`Charge` conventions) then `x_Extensions`;
+   * `_errors` NULL for a good row, else a JSON array of the `e{i}` (one per field, in `fields`
+   * order); `_src` the Parquet row (NULL for a CSV); `_k` 1 for a source row, 2… for its extra rows.
+   * Extra rows of a bad row are left out.
+   */
+  streamSelect(source: string, rowNumbers: boolean): string;
 }
 
 function buildPlan(definition: FormatDefinition, columns: readonly string[], options: FormatOptions): Plan {
@@ -448,6 +494,8 @@ function buildPlan(definition: FormatDefinition, columns: readonly string[], opt
   fields.sort((a, b) => a.index - b.index);
   const fieldByColumn = new Map(fields.map((f) => [f.column, f]));
   const rawNeeded = new Set<number>();
+  /** Raw columns the stream reads besides the mapping's: canonical texts passed through. */
+  const streamRaw = new Set<number>();
 
   const ctx: MappingContext = {
     columns,
@@ -483,32 +531,51 @@ function buildPlan(definition: FormatDefinition, columns: readonly string[], opt
       extensions,
     ].join(",\n  ");
 
+  /** A FOCUS column as text: passed through when the source text is canonical, else formatted. */
+  const textOf = (mapping: RowMapping, column: (typeof FOCUS_COLUMNS)[number]): string => {
+    const expr = mapping.columns[column.name as FocusColumn] ?? "NULL";
+    const typed = `CAST(${expr} AS ${column.type})`;
+    if (column.type === "VARCHAR") return typed;
+    const formatted = column.type === "TIMESTAMP" ? timestampTextSql(typed) : decimalTextSql(typed);
+    const direct = /^p(\d+)_value$/.exec(expr);
+    const field = direct ? fields.find((f) => f.index === Number(direct[1])) : undefined;
+    const canonical = field?.spec.parser.canonical;
+    if (field === undefined || canonical === undefined) return formatted;
+    streamRaw.add(field.index);
+    return `CASE WHEN regexp_full_match(c${field.index}, ${sqlString(canonical)}) THEN c${field.index} ELSE ${formatted} END`;
+  };
+  const textJson = (mapping: RowMapping, extensions: string) =>
+    `CAST(to_json(list_value(${[...FOCUS_COLUMNS.map((c) => textOf(mapping, c)), extensions].join(", ")})) AS VARCHAR)`;
+
+  const parsed = (source: string, rowNumbers: boolean): string => {
+    const inner: string[] = rowNumbers ? ["_row"] : [];
+    const outer: string[] = rowNumbers ? ["_row"] : [];
+    const typed = new Set(fields.map((f) => f.index));
+    const raw = new Set([...rawNeeded, ...streamRaw]);
+    for (const i of new Set([...raw, ...typed])) inner.push(`c${i}`);
+    for (const i of raw) outer.push(`c${i}`);
+    for (const f of fields) {
+      const raw = `c${f.index}`;
+      for (const out of f.outputs) {
+        const parse = f.spec.parser.outputs[out];
+        if (parse === undefined) continue;
+        inner.push(`${parse(raw)} AS p${f.index}_${out}`);
+        outer.push(`p${f.index}_${out}`);
+      }
+      const failed = f.outputs.map((o) => `p${f.index}_${o} IS NULL`).join(" OR ");
+      const missing = f.spec.required ? ` WHEN ${raw} IS NULL THEN ''` : "";
+      outer.push(`CASE WHEN ${raw} IS NOT NULL AND (${failed}) THEN ${raw}${missing} END AS e${f.index}`);
+    }
+    if (inner.length === 0) inner.push("NULL AS _none");
+    if (outer.length === 0) outer.push("NULL AS _none");
+    return `(SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${source}))`;
+  };
+
   return {
     fields,
     columnCount: columns.length,
     badCondition,
-    parsed(source, rowNumbers) {
-      const inner: string[] = rowNumbers ? ["_row"] : [];
-      const outer: string[] = rowNumbers ? ["_row"] : [];
-      const typed = new Set(fields.map((f) => f.index));
-      for (const i of new Set([...rawNeeded, ...typed])) inner.push(`c${i}`);
-      for (const i of rawNeeded) outer.push(`c${i}`);
-      for (const f of fields) {
-        const raw = `c${f.index}`;
-        for (const out of f.outputs) {
-          const parse = f.spec.parser.outputs[out];
-          if (parse === undefined) continue;
-          inner.push(`${parse(raw)} AS p${f.index}_${out}`);
-          outer.push(`p${f.index}_${out}`);
-        }
-        const failed = f.outputs.map((o) => `p${f.index}_${o} IS NULL`).join(" OR ");
-        const missing = f.spec.required ? ` WHEN ${raw} IS NULL THEN ''` : "";
-        outer.push(`CASE WHEN ${raw} IS NOT NULL AND (${failed}) THEN ${raw}${missing} END AS e${f.index}`);
-      }
-      if (inner.length === 0) inner.push("NULL AS _none");
-      if (outer.length === 0) outer.push("NULL AS _none");
-      return `(SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${source}))`;
-    },
+    parsed,
     insertMain(relation, file, line) {
       return `INSERT INTO ${target}\nSELECT\n  ${selectList(main, file, line, mainExtensions)}\nFROM ${relation}`;
     },
@@ -517,6 +584,24 @@ function buildPlan(definition: FormatDefinition, columns: readonly string[], opt
       if (extraMapping === undefined) throw new Error("this format has no extra rows");
       const good = skipBad && badCondition !== "" ? `NOT (${badCondition}) AND ` : "";
       return `INSERT INTO ${target}\nSELECT\n  ${selectList(extraMapping, file, "_line", extraExtensions)}\nFROM (SELECT *, unnest(${extraList}) AS _item FROM ${relation} WHERE ${good}len(${extraList}) > 0)`;
+    },
+    streamSelect(source, rowNumbers) {
+      // Built first: they name the raw columns `parsed` must carry.
+      const mainText = textJson(main, mainExtensions);
+      const extraText = extraMapping === undefined ? "NULL" : textJson(extraMapping, extraExtensions);
+      const relation = parsed(source, rowNumbers);
+      const errors =
+        fields.length === 0
+          ? "CAST(NULL AS VARCHAR)"
+          : `CASE WHEN ${badCondition} THEN CAST(to_json(list_value(${fields.map((f) => `e${f.index}`).join(", ")})) AS VARCHAR) END`;
+      const src = rowNumbers ? "_row" : "CAST(NULL AS BIGINT)";
+      if (extraMapping === undefined) {
+        return `SELECT ${mainText} AS _text, ${errors} AS _errors, ${src} AS _src, 1 AS _k FROM ${relation}`;
+      }
+      // A source row's extra rows follow it: unnest [NULL, item…], where the NULL stands for the row itself.
+      const items = `list_concat([NULL], ${badCondition === "" ? extraList : `CASE WHEN ${badCondition} THEN NULL ELSE ${extraList} END`})`;
+      const expanded = `(SELECT *, unnest(_items) AS _item, generate_subscripts(_items, 1) AS _k FROM (SELECT *, ${items} AS _items FROM ${relation}))`;
+      return `SELECT CASE WHEN _k = 1 THEN ${mainText} ELSE ${extraText} END AS _text, CASE WHEN _k = 1 THEN ${errors} END AS _errors, ${src} AS _src, CAST(_k AS INTEGER) AS _k FROM ${expanded}`;
     },
   };
 }
@@ -563,23 +648,23 @@ function positioned(plan: Plan, source: Source, offsetsTable: string | null): st
  * DuckDB's strict CSV reader over `c0…c{width-1}`, all VARCHAR; header columns past `width` (absent
  * from every row) are NULL. `extra` adds read_csv options.
  */
-function csvSource(path: string, kind: FileKind, width: number, total: number, extra = ""): string {
+export function csvSource(path: string, kind: FileKind, width: number, total: number, extra = ""): string {
   const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");
-  const read = `read_csv(${sqlString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = [${NULL_STRINGS.map(sqlString).join(", ")}], compression = '${kind === "csv-gzip" ? "gzip" : "none"}', strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, encoding = 'utf-8'${extra})`;
+  const read = `read_csv(${sqlString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = [${NULL_STRINGS.map(sqlString).join(", ")}], compression = '${kind === "csv-gzip" ? "gzip" : "none"}', strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${CSV_BUFFER_BYTES}, encoding = 'utf-8'${extra})`;
   if (width >= total) return read;
   const absent = Array.from({ length: total - width }, (_, k) => `CAST(NULL AS VARCHAR) AS c${width + k}`);
   return `(SELECT *, ${absent.join(", ")} FROM ${read})`;
 }
 
 /** The field count of a row DuckDB found short of the header's, if that is the error. */
-function fieldsFoundInShortRow(error: unknown, total: number): number | null {
+export function fieldsFoundInShortRow(error: unknown, total: number): number | null {
   const match = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(messageOf(error));
   if (match === null || Number(match[1]) !== total) return null;
   const found = Number(match[2]);
   return found > 0 && found < total ? found : null;
 }
 
-function parquetSource(path: string, columns: readonly ParquetColumn[]): string {
+export function parquetSource(path: string, columns: readonly ParquetColumn[]): string {
   // Every column as text, like a CSV: the same parsers then check and type it. Nested values
   // (structs, maps, lists: e.g. Tags as a MAP) become JSON text.
   const select = columns.map(({ name, type }, i) => {
@@ -663,11 +748,11 @@ function firstLine(text: string): string {
   return (text.split("\n")[0] ?? "").slice(0, 300);
 }
 
-function isMixedLineBreakError(error: unknown): boolean {
+export function isMixedLineBreakError(error: unknown): boolean {
   return /state machine reached an invalid state/i.test(messageOf(error));
 }
 
-function parquetFailure(file: string, error: unknown): AppError {
+export function parquetFailure(file: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const message = messageOf(error);
   if (!/Parquet|IO Error|Invalid Input|Invalid Error|magic|footer|Conversion/i.test(message)) {
@@ -682,7 +767,7 @@ function parquetFailure(file: string, error: unknown): AppError {
  * byte position of the first error; the line is counted from that. When that fails too, the line in
  * DuckDB's message is used, or the error says the line is unknown.
  */
-async function csvFailure(
+export async function csvFailure(
   connection: DuckDBConnection,
   error: unknown,
   path: string,

@@ -273,7 +273,7 @@ function isChargeFrequency(value: string): value is ChargeFrequency {
 }
 
 /** A JSON object as a flat string map: strings kept, other values as their JSON text, null as "". */
-function parseStringMap(json: string): Record<string, string> {
+export function parseStringMap(json: string): Record<string, string> {
   const parsed: unknown = JSON.parse(json);
   const out: Record<string, string> = {};
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return out;

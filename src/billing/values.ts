@@ -10,6 +10,12 @@ export interface ValueParser {
   expected: string;
   /** Output name → SQL expression over `raw` (a VARCHAR SQL expression, never NULL when evaluated). */
   outputs: Readonly<Record<string, (raw: string) => string>>;
+  /**
+   * A regular expression (SQL text) matching the source texts that already are the `value` output's
+   * canonical text (`values-text.ts`): the importer passes such a text through instead of formatting
+   * the parsed value again. Most texts in real bills are canonical, and formatting costs.
+   */
+  canonical?: string;
 }
 
 /** Amounts, prices and quantities: exact, 18 decimal places (more are rounded half up by DuckDB). */
@@ -24,8 +30,15 @@ const HAS_OFFSET_PATTERN = String.raw`[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 /** At most 9 integer and 9 decimal digits: fits DECIMAL(18,9) exactly. */
 const SHORT_DECIMAL_PATTERN = String.raw`\s*[+-]?\d{1,9}(\.\d{0,9})?\s*`;
 
+/**
+ * Decimal text as `scaledToText` writes it: no sign on zero, no leading or trailing zeros, at most 20
+ * integer and 18 decimal places (so DECIMAL(38,18) holds it exactly).
+ */
+const CANONICAL_DECIMAL_PATTERN = String.raw`0|-?(0\.[0-9]{0,17}[1-9]|[1-9][0-9]{0,19}(\.[0-9]{0,17}[1-9])?)`;
+
 export const decimalParser: ValueParser = {
   expected: "a decimal number",
+  canonical: CANONICAL_DECIMAL_PATTERN,
   outputs: {
     // DuckDB parses text into a 128-bit DECIMAL some 30 times slower than into a 64-bit one, so the
     // common short values go through DECIMAL(18,9) (exact for them), the rest through the slow cast.
@@ -55,6 +68,8 @@ function isoToUtc(text: string, defaultOffset: string | null): string {
 export function timestampParser(defaultOffset: string | null = null): ValueParser {
   return {
     expected: "a date-time such as 2025-05-01T00:00:00Z",
+    // Whole seconds in UTC, as `formatEpochMillis` writes them.
+    canonical: String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z`,
     outputs: {
       value: (raw) =>
         `CASE WHEN regexp_full_match(${raw}, ${sqlString(TIMESTAMP_PATTERN)}) THEN ${isoToUtc(raw, defaultOffset)} END`,

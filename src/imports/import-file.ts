@@ -1,6 +1,6 @@
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import { analyticsOptions } from "../billing/analytics-options.js";
-import type { BillFormat, Charge, RowProblem } from "../billing/charge.js";
+import type { BillFormat, RowProblem } from "../billing/charge.js";
 import { readEvidenceFile } from "../billing/evidence/index.js";
 import type {
   EvidenceKind,
@@ -10,15 +10,16 @@ import type {
   Subscription,
   UsageInterval,
 } from "../billing/evidence.js";
-import { loadChargeFile, openAnalytics, readChargeBatches } from "../billing/index.js";
+import { CHARGE_TEXT_AT, type ChargeText, openAnalytics, openChargeFile } from "../billing/index.js";
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { deriveKey, keyedHash } from "../shared/secrets.js";
-import { bulkInsert } from "../store/bulk-insert.js";
+import { bulkInsert, bulkWriter } from "../store/bulk-insert.js";
 import { inTransaction, type Tx } from "../store/database.js";
 import { CHARGE_TEXT_COLUMNS } from "../store/migrations/0002-billing-data.js";
+import { ChargeIds } from "./charge-ids.js";
 import { fileSha256 } from "./file-digest.js";
 import type { ImportKind } from "./import-kinds.js";
 
@@ -131,7 +132,8 @@ async function importCharges(
   input.onProgress?.({ phase: "reading", done: 0, total: null });
   const analytics = await openAnalytics(analyticsOptions(services.config));
   try {
-    const loaded = await loadChargeFile(analytics, {
+    // The header is checked and the line breaks counted before the store's transaction opens.
+    const reader = await openChargeFile(analytics, {
       path: input.path,
       displayName: input.fileName,
       format: input.format,
@@ -139,38 +141,62 @@ async function importCharges(
       defaultCurrency: frame.billing.currency,
       defaultBillingAccountId: frame.billing.external_id ?? undefined,
     });
-    input.onProgress?.({ phase: "storing", done: 0, total: loaded.loaded });
+    const total = reader.sourceRows;
+    input.onProgress?.({ phase: "storing", done: 0, total });
     const accountsCreated: string[] = [];
-    await inTransaction(store, async (tx) => {
+    const result = await inTransaction(store, async (tx) => {
       await upsertImportRow(tx, input, frame, {
-        format: loaded.format,
-        total: loaded.loaded,
+        format: reader.format,
+        total,
         at: frame.startedAt,
         actor: ctx.actor,
       });
       const accounts = await accountResolver(services, tx, ctx, frame.orgId, frame.billing, accountsCreated);
+      // Rows stream from DuckDB as they are validated; a bad file throws and rolls all of this back.
+      const writer = bulkWriter(store, tx, "charges", CHARGE_COLUMNS, {
+        organisation_id: frame.orgId,
+        import_id: frame.importId,
+      });
+      const ids = new ChargeIds();
       let done = 0;
-      for await (const batch of readChargeBatches(analytics, { batchSize: BATCH })) {
-        const rows = [];
-        for (const c of batch) rows.push(chargeRow(c, frame, await accounts(c)));
-        await bulkInsert(store, tx, "charges", CHARGE_COLUMNS, rows);
-        done += batch.length;
-        input.onProgress?.({ phase: "storing", done, total: loaded.loaded });
-      }
+      const read = await reader.read({
+        async write({ rows, sourceRefs }) {
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i] as ChargeText;
+            const external = (row[SUB_ACCOUNT_ID] ?? row[BILLING_ACCOUNT_ID]) as string;
+            const account = accounts.known(external) ?? (await accounts.resolve(row));
+            // CHARGE_COLUMNS: the charge's text columns, then these.
+            row.push(
+              ids.next(),
+              account,
+              sourceRefs[i] as string,
+              (row[CHARGE_PERIOD_START] as string).slice(0, 7),
+            );
+          }
+          await writer.write(rows);
+          done += rows.length;
+          input.onProgress?.({ phase: "storing", done, total });
+        },
+        async restart() {
+          await tx.deleteFrom("charges").where("import_id", "=", frame.importId).execute();
+          done = 0;
+        },
+      });
       await completeImport(services, tx, ctx, input, frame, {
-        rows: done,
-        invalid: loaded.invalid.length,
-        format: loaded.format,
+        rows: read.loaded,
+        invalid: read.invalid.length,
+        format: read.format,
         accountsCreated,
       });
+      return read;
     });
     return {
       importId: frame.importId,
       duplicate: false,
-      format: loaded.format,
-      rowsImported: loaded.loaded,
-      rowsInvalid: loaded.invalid.length,
-      invalid: loaded.invalid,
+      format: result.format,
+      rowsImported: result.loaded,
+      rowsInvalid: result.invalid.length,
+      invalid: result.invalid,
       accountsCreated,
     };
   } finally {
@@ -178,71 +204,27 @@ async function importCharges(
   }
 }
 
-const CHARGE_COLUMNS = [
-  "id",
-  "organisation_id",
-  "account_id",
-  "import_id",
-  "source_ref",
-  "month",
-  ...CHARGE_TEXT_COLUMNS,
-];
+/** The store's charge columns, in the order the importer binds them: a `ChargeText`, then four more. */
+const CHARGE_COLUMNS = [...CHARGE_TEXT_COLUMNS, "id", "account_id", "source_ref", "month"];
 
-function chargeRow(c: Charge, frame: ImportFrame, accountId: string): (string | null)[] {
-  return [
-    newId("charge"),
-    frame.orgId,
-    accountId,
-    frame.importId,
-    c.sourceRef,
-    c.chargePeriodStart.slice(0, 7),
-    c.billingAccountId,
-    c.billingAccountName,
-    c.subAccountId,
-    c.subAccountName,
-    c.providerName,
-    c.publisherName,
-    c.invoiceIssuerName,
-    c.invoiceId,
-    c.billingPeriodStart,
-    c.billingPeriodEnd,
-    c.chargePeriodStart,
-    c.chargePeriodEnd,
-    c.chargeCategory,
-    c.chargeClass,
-    c.chargeFrequency,
-    c.chargeDescription,
-    c.serviceName,
-    c.serviceCategory,
-    c.regionId,
-    c.regionName,
-    c.availabilityZone,
-    c.resourceId,
-    c.resourceName,
-    c.resourceType,
-    c.skuId,
-    c.skuPriceId,
-    c.pricingCategory,
-    c.consumedQuantity,
-    c.consumedUnit,
-    c.pricingQuantity,
-    c.pricingUnit,
-    c.listUnitPrice,
-    c.contractedUnitPrice,
-    c.billedCost,
-    c.effectiveCost,
-    c.listCost,
-    c.contractedCost,
-    c.billingCurrency,
-    c.commitmentDiscountId,
-    c.commitmentDiscountStatus,
-    c.commitmentDiscountType,
-    c.commitmentDiscountCategory,
-    c.commitmentDiscountQuantity,
-    c.commitmentDiscountUnit,
-    c.tags ? JSON.stringify(c.tags) : null,
-    Object.keys(c.extensions).length ? JSON.stringify(c.extensions) : null,
-  ];
+const BILLING_ACCOUNT_ID = CHARGE_TEXT_AT.BillingAccountId;
+const SUB_ACCOUNT_ID = CHARGE_TEXT_AT.SubAccountId;
+const SUB_ACCOUNT_NAME = CHARGE_TEXT_AT.SubAccountName;
+const CHARGE_PERIOD_START = CHARGE_TEXT_AT.ChargePeriodStart;
+const BILLING_CURRENCY = CHARGE_TEXT_AT.BillingCurrency;
+
+// A ChargeText is the store's text columns in order (FOCUS names in snake case, then extensions).
+for (const [name, at] of Object.entries(CHARGE_TEXT_AT)) {
+  const column =
+    name === "x_Extensions" ? "extensions" : name.replace(/(?<=.)[A-Z]/g, (c) => `_${c}`).toLowerCase();
+  if (CHARGE_TEXT_COLUMNS[at] !== column) throw new Error(`charges column ${at} is not ${column}`);
+}
+
+interface AccountResolver {
+  /** The account of a provider account id already known (the common case: no await per row). */
+  known(external: string): string | undefined;
+  /** Resolves a charge whose account is not known yet, creating it when the bill names it first. */
+  resolve(row: ChargeText): Promise<string>;
 }
 
 /**
@@ -257,7 +239,7 @@ async function accountResolver(
   orgId: string,
   billing: { id: string; external_id: string | null; currency: string },
   created: string[],
-): Promise<(c: Charge) => Promise<string>> {
+): Promise<AccountResolver> {
   const known = new Map<string, string>();
   const rows = await tx
     .selectFrom("accounts")
@@ -266,45 +248,55 @@ async function accountResolver(
     .execute();
   for (const r of rows) if (r.external_id) known.set(r.external_id, r.id);
   const now = services.clock.now().toISOString();
-  return async (c) => {
-    const external = c.subAccountId ?? c.billingAccountId;
-    const hit = known.get(external);
-    if (hit) return hit;
-    if (external === c.billingAccountId && billing.external_id === null && c.subAccountId === null) {
-      // The organisation's billing account learns its provider id from its first bill.
-      await tx.updateTable("accounts").set({ external_id: external }).where("id", "=", billing.id).execute();
-      known.set(external, billing.id);
-      billing.external_id = external;
-      return billing.id;
-    }
-    const id = newId("account");
-    await tx
-      .insertInto("accounts")
-      .values({
-        id,
-        organisation_id: orgId,
-        name: c.subAccountName ?? `Account ${external}`,
-        external_id: external,
-        is_billing: 0,
-        currency: c.billingCurrency,
-        kyc_status: "unverified",
-        created_at: now,
-        version: 1,
-      })
-      .execute();
-    await appendAuditEntry(tx, services.store.capabilities, {
-      actor: ctx.actor,
-      action: "account.created_from_bill",
-      subjectType: "account",
-      subjectId: id,
-      organisationId: orgId,
-      summary: { externalId: external, name: c.subAccountName },
-      requestId: ctx.requestId,
-      at: now,
-    });
-    known.set(external, id);
-    created.push(id);
-    return id;
+  return {
+    known: (external) => known.get(external),
+    async resolve(row) {
+      const billingAccountId = row[BILLING_ACCOUNT_ID] as string;
+      const subAccountId = row[SUB_ACCOUNT_ID] ?? null;
+      const subAccountName = row[SUB_ACCOUNT_NAME] ?? null;
+      const external = subAccountId ?? billingAccountId;
+      const hit = known.get(external);
+      if (hit) return hit;
+      if (external === billingAccountId && billing.external_id === null && subAccountId === null) {
+        // The organisation's billing account learns its provider id from its first bill.
+        await tx
+          .updateTable("accounts")
+          .set({ external_id: external })
+          .where("id", "=", billing.id)
+          .execute();
+        known.set(external, billing.id);
+        billing.external_id = external;
+        return billing.id;
+      }
+      const id = newId("account");
+      await tx
+        .insertInto("accounts")
+        .values({
+          id,
+          organisation_id: orgId,
+          name: subAccountName ?? `Account ${external}`,
+          external_id: external,
+          is_billing: 0,
+          currency: row[BILLING_CURRENCY] as string,
+          kyc_status: "unverified",
+          created_at: now,
+          version: 1,
+        })
+        .execute();
+      await appendAuditEntry(tx, services.store.capabilities, {
+        actor: ctx.actor,
+        action: "account.created_from_bill",
+        subjectType: "account",
+        subjectId: id,
+        organisationId: orgId,
+        summary: { externalId: external, name: subAccountName },
+        requestId: ctx.requestId,
+        at: now,
+      });
+      known.set(external, id);
+      created.push(id);
+      return id;
+    },
   };
 }
 
@@ -312,7 +304,7 @@ async function upsertImportRow(
   tx: Tx,
   input: ImportFileInput,
   frame: ImportFrame,
-  info: { format: string | null; total: number; at: string; actor: string },
+  info: { format: string | null; total: number | null; at: string; actor: string },
 ): Promise<void> {
   if (input.importId) {
     await tx
@@ -356,6 +348,7 @@ async function completeImport(
     .updateTable("imports")
     .set({
       status: "succeeded",
+      rows_total: result.rows,
       rows_imported: result.rows,
       rows_invalid: result.invalid,
       finished_at: at,

@@ -7,6 +7,8 @@ import type { JournalEntryTable } from "../store/schema.js";
 import { PER_ACCOUNT_CODES } from "./chart.js";
 import { type JournalEntryInput, type JournalLineInput, journalProblems } from "./journal.js";
 
+const MAX_EXACT_MINOR = BigInt(Number.MAX_SAFE_INTEGER);
+
 const accountKey = (code: string, accountId: string | null, currency: string) =>
   `${code}\u0000${accountId ?? ""}\u0000${currency}`;
 
@@ -78,6 +80,10 @@ export async function postJournalEntry(
   entry: JournalEntryInput,
 ): Promise<{ entry: JournalEntryTable; created: boolean }> {
   const problems = journalProblems(entry);
+  // Amounts are read back as JavaScript numbers on both engines: past 2^53 they would not be exact.
+  for (const [i, l] of entry.lines.entries())
+    if (l.amountMinor > MAX_EXACT_MINOR || l.amountMinor < -MAX_EXACT_MINOR)
+      problems.push(`line ${i} exceeds ${MAX_EXACT_MINOR} minor units`);
   if (problems.length)
     throw new AppError("internal", `Unbalanced journal entry ${entry.postingKey}: ${problems.join("; ")}`);
   const at = services.clock.now().toISOString();

@@ -38,7 +38,7 @@ export function renderReconciliationTable(
       (s) => `settled ${s.refunds} ${s.currency} in refunds, ${s.fees} ${s.currency} in fees`,
     ),
   ];
-  const rows = [["LINE", "RESULT", "PAYOUT", "GATEWAY REFUND", "AMOUNT", "STATUS", "PROBLEM"]];
+  const rows = [["LINE", "RESULT", "PAYOUT", "GATEWAY REFUND", "AMOUNT", "STATUS (FILE/OURS)", "PROBLEM"]];
   for (const i of report.items) {
     const amount = i.theirs ?? i.ours;
     rows.push([

@@ -35,7 +35,7 @@ export type PayoutVia = "submission" | "poll" | "webhook";
 
 export type ApplyOutcome =
   | { applied: true; from: PayoutState; status: PayoutState }
-  | { applied: false; status: PayoutState; reason: "stale_attempt" | "mismatch" | "no_transition" };
+  | { applied: false; status: PayoutState; reason: "other_attempt" | "mismatch" | "no_transition" };
 
 /**
  * Applies what the gateway says about a payout's refund (its answer to the submission, a poll or a
@@ -52,9 +52,10 @@ export async function applyGatewayRefund(
   via: PayoutVia,
 ): Promise<ApplyOutcome> {
   const status = payout.status;
-  // A late event of an earlier attempt (failed, then retried by finance) is history, not news.
+  // Only the current attempt counts: a late event of an earlier one (failed, then retried by
+  // finance) is history, not news.
   if (refund.idempotencyKey !== idempotencyKeyFor(payout))
-    return { applied: false, status, reason: "stale_attempt" };
+    return { applied: false, status, reason: "other_attempt" };
   const problems: string[] = [];
   if (refund.amountMinor !== String(payout.amount_minor))
     problems.push(`amount ${refund.amountMinor} minor units, we sent ${payout.amount_minor}`);

@@ -6,7 +6,7 @@ import type { Tx } from "../store/database.js";
 export const PAYOUT_CHECK_AFTER_MS = 10 * 60_000;
 
 /**
- * Submissions retry with the worker's backoff (2 s … 17 min, about 34 minutes in all) before
+ * Submissions retry with the worker's backoff (2 s, 4 s … 8.5 min: about 17 minutes in all) before
  * finance hears; settleDecision queues the first submission with the same number.
  */
 export const PAYOUT_SUBMIT_MAX_ATTEMPTS = 10;

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import { enqueueCreditExpirySweep } from "../credits/expire-credits.js";
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import { transfer } from "../ledger/journal.js";
@@ -30,11 +31,17 @@ export async function settleDecision(
 ): Promise<{ payout: PayoutTable | null; credit: CreditGrantTable | null }> {
   if (decision.amount === null) return { payout: null, credit: null };
   const amount = Money.of(decision.amount, decision.currency);
-  const minor = amount.toMinorUnits();
+  let minor = amount.toMinorUnits();
   if (minor <= 0n) return { payout: null, credit: null };
   const at = decision.decided_at;
-  // A decision on appeal replaces the first: undo what the first one moved before moving money again.
-  if (decision.sequence === 2) await undoFirstDecision(tx, services, ctx, row);
+  // NOTE: a decision on appeal replaces the first. What the first one has not yet given (an unused
+  // credit) is withdrawn; what it gave or is paying out counts, so only the difference moves now.
+  if (decision.sequence === 2) {
+    const given = await undoFirstDecision(tx, services, ctx, row);
+    if (given > minor) await openOverpaidTask(tx, services, ctx, row, decision, given - minor);
+    minor -= given;
+    if (minor <= 0n) return { payout: null, credit: null };
+  }
 
   if (decision.outcome === "refund_original_method" || decision.outcome === "partial_refund") {
     await postJournalEntry(tx, services, ctx, {
@@ -136,23 +143,30 @@ export async function settleDecision(
 }
 
 /**
- * Before an appeal's decision moves money, the first decision's unspent effects are reversed: an
- * unused credit is withdrawn, a payout not yet sent is cancelled. Money already paid out stays paid
- * (the second decision then grants only what was not already given).
+ * Before an appeal's decision moves money, the first decision's unspent credit is withdrawn.
+ * Returns what the first decision gave or is giving (a payout that has not failed, credit already
+ * consumed): the second decision then moves only the difference.
  */
 async function undoFirstDecision(
   tx: Tx,
   services: Services,
   ctx: WriteContext,
   row: CaseTable,
-): Promise<void> {
+): Promise<bigint> {
   const first = await tx
     .selectFrom("decisions")
     .selectAll()
     .where("case_id", "=", row.id)
     .where("sequence", "=", 1)
     .executeTakeFirst();
-  if (!first) return;
+  if (!first) return 0n;
+  // A payout of the first decision that has not failed is money on its way (or already there).
+  const payout = await tx
+    .selectFrom("payouts")
+    .select(["amount_minor", "status"])
+    .where("decision_id", "=", first.id)
+    .executeTakeFirst();
+  let given = payout && payout.status !== "failed" ? BigInt(payout.amount_minor) : 0n;
   // The account first, then its credit: the order invoices and expiry lock them in, so no deadlock.
   const lock = services.store.capabilities.rowLocks ? sql`for update` : sql``;
   await sql`select id from accounts where id = ${row.account_id} ${lock}`.execute(tx);
@@ -161,6 +175,15 @@ async function undoFirstDecision(
       tx,
     )
   ).rows[0];
+  if (credit) {
+    const consumed = await tx
+      .selectFrom("credit_uses")
+      .select("amount_minor")
+      .where("credit_id", "=", credit.id)
+      .where("kind", "=", "consumed")
+      .execute();
+    given += consumed.reduce((sum, u) => sum + BigInt(u.amount_minor), 0n);
+  }
   if (credit && credit.status === "active" && credit.remaining_minor > 0) {
     await tx
       .updateTable("credit_grants")
@@ -195,4 +218,43 @@ async function undoFirstDecision(
       ),
     });
   }
+  return given;
+}
+
+/** The appeal granted less than the first decision already gave: money cannot be clawed back by itself. */
+async function openOverpaidTask(
+  tx: Tx,
+  services: Services,
+  ctx: WriteContext,
+  row: CaseTable,
+  decision: DecisionTable,
+  overMinor: bigint,
+): Promise<void> {
+  const at = services.clock.now().toISOString();
+  const id = newId("financeTask");
+  await tx
+    .insertInto("finance_tasks")
+    .values({
+      id,
+      kind: "appeal_overpaid",
+      status: "open",
+      payout_id: null,
+      settlement_import_id: null,
+      summary: `${row.ticket_number}: the decision on appeal grants ${overMinor} minor units of ${decision.currency} less than was already given`,
+      details: JSON.stringify({ caseId: row.id, decisionId: decision.id, overMinor: String(overMinor) }),
+      created_at: at,
+      resolved_at: null,
+      resolved_by: null,
+    })
+    .execute();
+  await appendAuditEntry(tx, services.store.capabilities, {
+    actor: ctx.actor,
+    action: "finance_task.opened",
+    subjectType: "finance_task",
+    subjectId: id,
+    organisationId: row.organisation_id,
+    summary: { kind: "appeal_overpaid", caseId: row.id, overMinor: String(overMinor) },
+    requestId: ctx.requestId,
+    at,
+  });
 }

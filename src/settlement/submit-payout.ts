@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayRefundRequest } from "../gateway/gateway.js";
+import { GatewayError, type GatewayRefund, type GatewayRefundRequest } from "../gateway/gateway.js";
 import { gatewayFromConfig } from "../gateway/http-gateway.js";
 import type { JobHandler } from "../jobs/worker.js";
 import type { Services, WriteContext } from "../shared/context.js";
@@ -37,7 +37,7 @@ export const submitPayout: JobHandler = async (services, payload, job) => {
   );
   if (start.kind === "done" || gateway === null) return;
 
-  let refund: Awaited<ReturnType<typeof gateway.createRefund>>;
+  let refund: GatewayRefund;
   try {
     refund = await gateway.createRefund(start.request);
   } catch (error) {

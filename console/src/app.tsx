@@ -1,0 +1,191 @@
+import { type ReactNode, useEffect } from "react";
+import { Empty, ErrorState, Loading, PageTitle } from "./components/ui";
+import type { MessageKey } from "./i18n/dictionary";
+import { LANGUAGE_NAMES, LANGUAGES } from "./i18n/dictionary";
+import { useI18n } from "./i18n/i18n";
+import { viewerTimeZone } from "./lib/dates";
+import { BillsPage } from "./pages/customer/bills";
+import { CasePage } from "./pages/customer/case";
+import { ChargePage } from "./pages/customer/charge";
+import { FindingsPage } from "./pages/customer/findings";
+import { OverviewPage } from "./pages/customer/overview";
+import { RequestBuilderPage } from "./pages/customer/request-builder";
+import { QueuePage } from "./pages/reviewer/queue";
+import { WorkbenchPage } from "./pages/reviewer/workbench";
+import { SignInPage } from "./pages/sign-in";
+import { Link, navigate, paths, parseRoute, type Route, useLocation } from "./router";
+import { type Abilities, abilitiesOf, useSession } from "./session";
+
+interface NavItem {
+  href: string;
+  label: MessageKey;
+  /** Route names that count as this section, for aria-current. */
+  routes: ReadonlyArray<Route["name"]>;
+  show(a: Abilities): boolean;
+}
+
+/** The navigation, per side. Compliance, finance and dashboards add rows here (see README "Console"). */
+const NAV: readonly NavItem[] = [
+  { href: paths.overview(), label: "nav.overview", routes: ["overview", "case"], show: (a) => a.isCustomer },
+  { href: paths.bills(), label: "nav.bills", routes: ["bills", "charge"], show: (a) => a.isCustomer },
+  { href: paths.findings(), label: "nav.findings", routes: ["findings"], show: (a) => a.isCustomer },
+  { href: paths.newRequest(), label: "nav.newRequest", routes: ["newRequest"], show: (a) => a.canFile },
+  { href: paths.queue(), label: "nav.queue", routes: ["queue", "workbench"], show: (a) => a.isReviewer },
+];
+
+function homeOf(a: Abilities): string {
+  if (a.isCustomer) return paths.overview();
+  if (a.isReviewer) return paths.queue();
+  return paths.home();
+}
+
+function LanguageSwitch() {
+  const { language, setLanguage, t } = useI18n();
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a group of toggle buttons, not a form fieldset.
+    <div className="language" role="group" aria-label={t("lang.label")}>
+      {LANGUAGES.map((l) => (
+        <button
+          key={l}
+          type="button"
+          lang={l}
+          className={l === language ? "toggle on" : "toggle"}
+          aria-pressed={l === language}
+          onClick={() => setLanguage(l)}
+        >
+          {LANGUAGE_NAMES[l]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function Shell({ abilities, route, children }: { abilities: Abilities | null; route: Route; children: ReactNode }) {
+  const { t } = useI18n();
+  const { signOut } = useSession();
+  const items = abilities ? NAV.filter((n) => n.show(abilities)) : [];
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            RD
+          </span>
+          <span>{t("app.name")}</span>
+        </div>
+        {items.length > 0 && (
+          <nav aria-label={t("nav.main")}>
+            <ul>
+              {items.map((n) => (
+                <li key={n.href}>
+                  <Link href={n.href} aria-current={n.routes.includes(route.name) ? "page" : undefined}>
+                    {t(n.label)}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <div className="top-actions">
+          <LanguageSwitch />
+          {abilities && (
+            <>
+              <span className="who">
+                {t("session.signedInAs", { name: abilities.name })}
+                {abilities.organisation ? ` · ${abilities.organisation.name}` : ""}
+              </span>
+              <button type="button" className="secondary small" onClick={() => void signOut()}>
+                {t("session.signOut")}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <main id="main">{children}</main>
+      <footer className="footer">
+        <p>
+          {t("footer.timeZone", { zone: viewerTimeZone() })} · <a href="/docs">{t("footer.api")}</a>
+        </p>
+      </footer>
+    </>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return <Loading />;
+}
+
+function NotAvailable({ message }: { message: MessageKey }) {
+  const { t } = useI18n();
+  return (
+    <section>
+      <PageTitle title={t("page.notAvailable")}>{t("page.notAvailable")}</PageTitle>
+      <Empty>{t(message)}</Empty>
+    </section>
+  );
+}
+
+function pageFor(route: Route, a: Abilities): ReactNode {
+  const customer = (page: ReactNode) =>
+    a.isCustomer && a.organisation ? page : <NotAvailable message="page.customersOnly" />;
+  const reviewer = (page: ReactNode) => (a.isReviewer ? page : <NotAvailable message="page.reviewersOnly" />);
+  switch (route.name) {
+    case "signIn":
+      return <Redirect to={homeOf(a)} />;
+    case "home":
+      return homeOf(a) === paths.home() ? <NotAvailable message="page.laterForRole" /> : <Redirect to={homeOf(a)} />;
+    case "overview":
+      return customer(<OverviewPage abilities={a} />);
+    case "bills":
+      return customer(<BillsPage abilities={a} params={route.params} />);
+    case "charge":
+      return customer(<ChargePage abilities={a} chargeId={route.chargeId} />);
+    case "findings":
+      return customer(<FindingsPage abilities={a} />);
+    case "newRequest":
+      return customer(<RequestBuilderPage abilities={a} params={route.params} />);
+    case "case":
+      return customer(<CasePage abilities={a} caseId={route.caseId} />);
+    case "queue":
+      return reviewer(<QueuePage params={route.params} />);
+    case "workbench":
+      return reviewer(<WorkbenchPage abilities={a} caseId={route.caseId} />);
+    case "notFound":
+      return <NotAvailable message="page.notFound" />;
+  }
+}
+
+export function App() {
+  const { state, reload } = useSession();
+  const location = useLocation();
+  const route = parseRoute(location.pathname, location.search);
+  if (state.status === "loading")
+    return (
+      <Shell abilities={null} route={route}>
+        <Loading />
+      </Shell>
+    );
+  if (state.status === "error")
+    return (
+      <Shell abilities={null} route={route}>
+        <ErrorState problem={state.problem} onRetry={() => void reload()} />
+      </Shell>
+    );
+  if (state.status === "anonymous")
+    return (
+      <Shell abilities={null} route={route}>
+        <SignInPage />
+      </Shell>
+    );
+  const abilities = abilitiesOf(state.session, state.organisations);
+  return (
+    <Shell abilities={abilities} route={route}>
+      {/* A new key per location: each page starts fresh, with its own loading state. */}
+      <div key={location.key}>{pageFor(route, abilities)}</div>
+    </Shell>
+  );
+}

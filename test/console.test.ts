@@ -1,0 +1,395 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importFile } from "../src/imports/import-file.js";
+import { type Caller, call, login } from "./support/client.js";
+import { startTestServer, type TestServer } from "./support/server.js";
+
+/**
+ * The React console in a real browser: Debian's chromium driven by playwright-core, against the real
+ * server over loopback. SQLite only: the console talks to nothing but the HTTP API, whose behaviour
+ * on both engines the API suites already cover, and one browser run is what the time budget allows.
+ * Every page visited is checked with axe-core (no `serious` or `critical` violation) and
+ * photographed into test-output/screenshots/.
+ */
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SCREENSHOTS = join(ROOT, "test-output", "screenshots");
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+const browserMissing = existsSync(CHROMIUM) ? null : `needs Debian chromium at ${CHROMIUM} (CI installs it)`;
+// In CI a missing browser fails the run instead of skipping quietly.
+const runInBrowser = browserMissing === null || process.env.CI === "true";
+if (!runInBrowser) console.warn(`\n*** SKIPPED: console browser tests — ${browserMissing} ***\n`);
+
+/** Bills for last month, so the audit's claim window is open whenever the suite runs. */
+function lastMonthCsv(): string {
+  const now = new Date();
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
+  const invoice = `INV-${iso(start).slice(0, 7)}`;
+  const row = (service: string, resource: string, sku: string, qty: string, unit: string, cost: string) =>
+    `100000000001,100000000002,Acme — production,AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${iso(start)},${iso(end)},${qty},${unit},${cost},USD,${invoice}`;
+  return [
+    "BillingAccountId,SubAccountId,SubAccountName,ProviderName,ServiceName,RegionId,ResourceId,SkuId,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,PricingQuantity,PricingUnit,BilledCost,BillingCurrency,InvoiceId",
+    row("Amazon Elastic Compute Cloud", "i-0a1", "BoxUsage:m5.large", "720", "Hours", "72.00"),
+    // The same S3 charge twice: the audit finds the duplicate.
+    row("Amazon Simple Storage Service", "bucket-logs", "TimedStorage", "1000", "GB-Mo", "40.00"),
+    row("Amazon Simple Storage Service", "bucket-logs", "TimedStorage", "1000", "GB-Mo", "40.00"),
+    "",
+  ].join("\n");
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () => {
+  let outDir: string;
+  let dataDir: string;
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let production: string;
+  let caseId: string;
+  let ticket: string;
+  const previousConsoleDir = process.env.REFUND_DESK_CONSOLE_DIR;
+  /** Script errors and CSP refusals: a page that logs one of these is broken, whatever it shows. */
+  const pageErrors: string[] = [];
+
+  async function axeCheck(name: string): Promise<void> {
+    if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) {
+      // Through the DevTools protocol, which the page's CSP does not govern (an inline <script> would be refused).
+      await page.evaluate(AXE_SOURCE);
+    }
+    const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { resultTypes: ["violations"] })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })))`);
+    const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(blocking, `axe on ${name}`).toEqual([]);
+  }
+
+  async function snap(name: string): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /** Waits until the page shows `text` somewhere (in the current language). */
+  const see = (text: string | RegExp) => page.getByText(text).first().waitFor({ timeout: 15_000 });
+  const heading = (name: string | RegExp) =>
+    page.getByRole("heading", { level: 1, name }).waitFor({ timeout: 15_000 });
+
+  async function signIn(email: string): Promise<void> {
+    await page.goto(`${server.baseUrl}/`);
+    await heading("Sign in");
+    await page.getByLabel("E-mail").fill(email);
+    await page.getByLabel("Password").fill("demo");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  }
+
+  async function signOut(): Promise<void> {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await heading("Sign in");
+  }
+
+  beforeAll(async () => {
+    if (browserMissing !== null) throw new Error(browserMissing);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    // The built console the server serves: vite's JS API into a temporary folder, production mode
+    // (vitest sets NODE_ENV=test, which would otherwise give React's development build).
+    outDir = mkdtempSync(join(tmpdir(), "refund-desk-console-"));
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      await build({
+        configFile: join(ROOT, "console", "vite.config.ts"),
+        mode: "production",
+        logLevel: "warn",
+        build: { outDir, emptyOutDir: true },
+      });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+    process.env.REFUND_DESK_CONSOLE_DIR = outDir;
+
+    server = await startTestServer("sqlite");
+    // The browser judges the session cookie's expiry by the real clock: the server's must agree.
+    server.clock.set(new Date().toISOString());
+    production = server.world.customers.acme.memberAccountIds[0]!;
+    dataDir = mkdtempSync(join(tmpdir(), "refund-desk-console-data-"));
+    writeFileSync(join(dataDir, "acme.csv"), lastMonthCsv());
+    await importFile(
+      server.services,
+      { actor: "system:test", requestId: null },
+      {
+        organisationId: server.world.customers.acme.organisationId,
+        kind: "charges",
+        path: join(dataDir, "acme.csv"),
+        fileName: "acme.csv",
+        onInvalid: "fail",
+      },
+    );
+    await server.worker.drain();
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
+    });
+    // A viewer in Shanghai: every time must show in their zone with "(UTC+08:00)".
+    context = await browser.newContext({
+      timezoneId: "Asia/Shanghai",
+      locale: "en-US",
+      viewport: { width: 1360, height: 900 },
+    });
+    page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      // Chromium logs every 4xx answer ("Failed to load resource"); the tests provoke some on purpose.
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+    if (previousConsoleDir === undefined) delete process.env.REFUND_DESK_CONSOLE_DIR;
+    else process.env.REFUND_DESK_CONSOLE_DIR = previousConsoleDir;
+    for (const dir of [outDir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the console with a strict Content-Security-Policy, index.html on client routes and immutable assets", async () => {
+    const home = await call(server.baseUrl, "GET", "/");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toContain("text/html");
+    const csp = home.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).not.toContain("unsafe-eval");
+    expect(home.headers.get("x-frame-options")).toBe("DENY");
+    expect(home.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(home.headers.get("cache-control")).toBe("no-cache");
+    // No inline script anywhere in the page the CSP protects.
+    expect(home.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+
+    const deep = await call(server.baseUrl, "GET", "/app/cases/case_anything");
+    expect(deep.status).toBe(200);
+    expect(deep.text).toBe(home.text);
+    // The API keeps its own paths: /cases/… is JSON, never the console.
+    const api = await call(server.baseUrl, "GET", "/cases/case_anything");
+    expect(api.status).toBe(401);
+    expect(api.headers.get("content-type")).toContain("application/problem+json");
+
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(home.text)?.[1];
+    expect(script).toBeDefined();
+    const asset = await call(server.baseUrl, "GET", script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+    expect((await call(server.baseUrl, "GET", "/assets/missing.js")).status).toBe(404);
+  });
+
+  it("a customer signs in, sees what the audit found, browses the bills and files the duplicate finding in one click", async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await heading("Sign in");
+    await axeCheck("sign-in");
+    await snap("01-sign-in");
+    expect(await page.getByRole("link", { name: /API documentation/ }).getAttribute("href")).toBe("/docs");
+
+    // A wrong password is said in plain words.
+    await page.getByLabel("E-mail").fill("owner@acme.example");
+    await page.getByLabel("Password").fill("wrong");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await see("The e-mail or password is wrong.");
+
+    await page.getByLabel("Password").fill("demo");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await heading("Overview");
+    await see("USD 40.00");
+    expect(await page.getByText("1 claimable finding(s)").count()).toBe(1);
+    await see("You have no open cases.");
+    await axeCheck("overview");
+    await snap("02-overview");
+
+    await page.getByRole("link", { name: "Bills" }).click();
+    await heading("Bills");
+    await see("i-0a1");
+    expect(await page.getByRole("row").count()).toBe(4);
+    // Filters: a service narrows the list (and lands in the address, so a reload keeps it).
+    await page.getByLabel("Service").fill("Amazon Simple Storage Service");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/service=Amazon/);
+    await page.getByRole("row").nth(2).waitFor();
+    await see("bucket-logs");
+    expect(await page.getByRole("row").count()).toBe(3);
+    await axeCheck("bills");
+    await snap("03-bills");
+
+    await page.getByRole("link", { name: "Amazon Simple Storage Service" }).first().click();
+    await heading(/Amazon Simple Storage Service · bucket-logs/);
+    await see(/acme\.csv:\d/);
+    // Charge periods are instants shown in the viewer's zone, with the offset.
+    await see(/\d{4}-\d\d-01 08:00 \(UTC\+08:00\)/);
+    expect(await page.getByRole("link", { name: "Request refund" }).getAttribute("href")).toContain(
+      `account=${production}`,
+    );
+    await axeCheck("charge");
+    await snap("04-charge");
+
+    await page.getByRole("link", { name: "Findings" }).click();
+    await heading("Findings");
+    const finding = page.getByRole("article").filter({ hasText: "Duplicate charge" });
+    await finding.waitFor();
+    expect(await finding.textContent()).toContain("USD 40.00");
+    await axeCheck("findings");
+    await snap("05-findings");
+
+    await finding.getByRole("button", { name: "File a refund request" }).click();
+    await page.waitForURL(/\/app\/cases\/case_[0-9a-z]+$/);
+    await heading(/^Case RD-\d{4}-\d{6}$/);
+    caseId = page.url().split("/").pop()!;
+    ticket = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Case ", "");
+    await see("Submitted");
+    await see(/\(UTC\+08:00\)/);
+
+    // Evidence upload through the multipart route, with its progress bar.
+    await page.getByLabel("Add a file as evidence").setInputFiles({
+      name: "support-chat.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("Chat with support: the bucket was billed twice for the same month.\n"),
+    });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await see("support-chat.txt was added to the evidence.");
+    await page.getByRole("link", { name: "support-chat.txt" }).waitFor();
+    await axeCheck("case (filed)");
+    await snap("06-case-filed");
+  }, 120_000);
+
+  it("the request builder shows a vague-language hint next to the text, with the excerpt marked, and the built request", async () => {
+    await page.getByRole("link", { name: "Request builder" }).click();
+    await heading("Request builder");
+    await page.getByLabel("Account", { exact: true }).selectOption(production);
+    await page.getByRole("checkbox", { name: /Amazon Elastic Compute Cloud · i-0a1/ }).check();
+    await page.getByLabel("Summary").fill("Instance i-0a1 billed for hours it did not run");
+    await page
+      .getByLabel("Description")
+      .fill("Maybe the instance i-0a1 was stopped on the 16th, but the invoice bills the whole month.");
+    const mark = page.locator(".lint-text mark", { hasText: "Maybe" });
+    await mark.waitFor({ timeout: 15_000 });
+    // The hint sits with the description (its aria-describedby), not in a list somewhere else.
+    const describedBy = (await page.getByLabel("Description").getAttribute("aria-describedby")) ?? "";
+    const hintText = await page.locator(`[id="${describedBy.split(" ")[0]}"]`).textContent();
+    expect(hintText).toContain("Maybe");
+    expect(hintText).toContain("Advice");
+    expect(hintText).toContain("makes the request sound unsure");
+    // The built request: the subject and executive summary as a reviewer will read them.
+    await see("Executive summary");
+    expect(await page.locator(".subject").textContent()).toMatch(/i-0a1/);
+    await axeCheck("request builder");
+    await snap("07-request-builder");
+  }, 60_000);
+
+  it("switching to 中文 changes the labels, and back", async () => {
+    await page.getByRole("link", { name: "Overview" }).click();
+    await heading("Overview");
+    await page.getByRole("button", { name: "中文" }).click();
+    await heading("概览");
+    await page.getByRole("link", { name: "审计发现" }).waitFor();
+    await see("审计发现的可退款金额");
+    expect(await page.evaluate<string>("document.documentElement.lang")).toBe("zh-CN");
+    await axeCheck("overview (中文)");
+    await snap("08-overview-zh");
+    await page.getByRole("button", { name: "English" }).click();
+    await heading("Overview");
+  }, 60_000);
+
+  it("the reviewer finds the case in the queue with its risk signal, meets a plain 409 when the case moved, and decides an account credit", async () => {
+    // The initial review (KYC unverified: no fast-track) runs now.
+    await server.worker.drain();
+    await signOut();
+    await signIn("reviewer@nimbus.example");
+    await heading("Review queue");
+    const row = page.getByRole("row").filter({ hasText: ticket });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("KYC not verified");
+    expect(await row.textContent()).toContain("Acme Analytics Ltd");
+    await axeCheck("queue");
+    await snap("09-queue");
+
+    await row.getByRole("link", { name: ticket }).click();
+    await heading(`Case ${ticket}`);
+    await see("Automatic review");
+    await see("Identity verification (KYC)");
+    await page.getByLabel("Outcome").selectOption("account_credit");
+    await page
+      .getByLabel("Rationale")
+      .fill("The S3 storage for bucket-logs was billed twice for the same month; the copy is credited.");
+    await page.getByRole("checkbox", { name: "duplicate-charge" }).check();
+
+    // Another reviewer's step moves the case on while this one is deciding.
+    const other: Caller = await login(server.baseUrl, "reviewer@nimbus.example");
+    expect((await call(server.baseUrl, "POST", `/cases/${caseId}/claim`, { as: other, body: {} })).status).toBe(200);
+    await page.getByRole("button", { name: "Record the decision" }).click();
+    await see("Someone else changed this case after you opened it.");
+    await axeCheck("workbench (conflict)");
+    await snap("10-workbench-conflict");
+
+    await page.getByRole("button", { name: "Reload the case" }).click();
+    await see(/Deciding on version \d+/);
+    await page.getByRole("button", { name: "Record the decision" }).click();
+    await page.getByRole("heading", { level: 3, name: /Account credit · USD 40/ }).waitFor({ timeout: 15_000 });
+    await axeCheck("workbench (decided)");
+    await snap("11-workbench-decided");
+    const decided = await call<{ state: string; decisions: Array<{ outcome: string; amount: string }> }>(
+      server.baseUrl,
+      "GET",
+      `/cases/${caseId}`,
+      { as: other },
+    );
+    expect(decided.body.state).toBe("decided");
+    expect(decided.body.decisions[0]).toMatchObject({ outcome: "account_credit", amount: "40.00" });
+  }, 120_000);
+
+  it("the customer sees the decision with times in their zone, and the letter link returns a PDF", async () => {
+    await server.worker.drain();
+    await signOut();
+    await signIn("owner@acme.example");
+    await heading("Overview");
+    await page.getByRole("link", { name: ticket }).click();
+    await heading(`Case ${ticket}`);
+    await page.getByRole("heading", { level: 3, name: /Account credit · USD 40/ }).waitFor();
+    await see("Appeal the decision");
+    const times = await page.locator(".timeline time").allTextContents();
+    expect(times.length).toBeGreaterThan(2);
+    for (const time of times) expect(time).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+08:00\)$/);
+    const href = await page.getByRole("link", { name: "Download the decision letter (PDF)" }).getAttribute("href");
+    expect(href).toMatch(new RegExp(`^/cases/${caseId}/decisions/[^/]+/letter$`));
+    const letter = await page.evaluate<{ status: number; type: string | null; head: string }>(
+      `fetch(${JSON.stringify(href)}).then(async (r) => ({ status: r.status, type: r.headers.get("content-type"),
+        head: new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5)) }))`,
+    );
+    expect(letter).toEqual({ status: 200, type: "application/pdf", head: "%PDF-" });
+    await axeCheck("case (decided)");
+    await snap("12-case-decided");
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
