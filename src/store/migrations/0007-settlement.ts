@@ -27,6 +27,9 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .addColumn("version", "integer", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("payouts_by_status").on("payouts").columns(["status", "updated_at"]).execute();
+  // Reconciliation finds payouts by the gateway's id and by the day they settled.
+  await db.schema.createIndex("payouts_by_gateway_id").on("payouts").columns(["gateway_refund_id"]).execute();
+  await db.schema.createIndex("payouts_by_settled_at").on("payouts").columns(["settled_at"]).execute();
   await db.schema.createIndex("payouts_by_org").on("payouts").columns(["organisation_id", "id"]).execute();
 
   await db.schema
@@ -124,5 +127,10 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .addColumn("created_at", "text", (c) => c.notNull())
     .addColumn("resolved_at", "text")
     .addColumn("resolved_by", "text")
+    .execute();
+  await db.schema
+    .createIndex("finance_tasks_by_status")
+    .on("finance_tasks")
+    .columns(["status", "created_at"])
     .execute();
 }
