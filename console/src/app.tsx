@@ -13,7 +13,7 @@ import { RequestBuilderPage } from "./pages/customer/request-builder";
 import { QueuePage } from "./pages/reviewer/queue";
 import { WorkbenchPage } from "./pages/reviewer/workbench";
 import { SignInPage } from "./pages/sign-in";
-import { Link, navigate, paths, parseRoute, type Route, useLocation } from "./router";
+import { Link, navigate, parseRoute, paths, type Route, useLocation } from "./router";
 import { type Abilities, abilitiesOf, useSession } from "./session";
 
 interface NavItem {
@@ -60,7 +60,15 @@ function LanguageSwitch() {
   );
 }
 
-function Shell({ abilities, route, children }: { abilities: Abilities | null; route: Route; children: ReactNode }) {
+function Shell({
+  abilities,
+  route,
+  children,
+}: {
+  abilities: Abilities | null;
+  route: Route;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
   const { signOut } = useSession();
   const items = abilities ? NAV.filter((n) => n.show(abilities)) : [];
@@ -137,7 +145,11 @@ function pageFor(route: Route, a: Abilities): ReactNode {
     case "signIn":
       return <Redirect to={homeOf(a)} />;
     case "home":
-      return homeOf(a) === paths.home() ? <NotAvailable message="page.laterForRole" /> : <Redirect to={homeOf(a)} />;
+      return homeOf(a) === paths.home() ? (
+        <NotAvailable message="page.laterForRole" />
+      ) : (
+        <Redirect to={homeOf(a)} />
+      );
     case "overview":
       return customer(<OverviewPage abilities={a} />);
     case "bills":

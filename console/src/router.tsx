@@ -91,3 +91,15 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
   };
   return <a href={href} onClick={handle} {...rest} />;
 }
+
+/** "Back to …" above a page's title; the arrow is decoration, so screen readers skip it. */
+export function BackLink({ href, children }: { href: string; children: string }) {
+  return (
+    <p className="crumbs">
+      <Link href={href}>
+        <span aria-hidden="true">← </span>
+        {children}
+      </Link>
+    </p>
+  );
+}

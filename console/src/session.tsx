@@ -87,7 +87,11 @@ export interface Abilities {
   providerRoles: string[];
 }
 
-export function abilitiesOf(session: UserSession, organisations: Organisation[], organisationId?: string): Abilities {
+export function abilitiesOf(
+  session: UserSession,
+  organisations: Organisation[],
+  organisationId?: string,
+): Abilities {
   const membership =
     session.memberships.find((m) => m.organisationId === organisationId) ?? session.memberships[0] ?? null;
   const organisation = organisations.find((o) => o.id === membership?.organisationId) ?? null;

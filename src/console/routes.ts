@@ -37,7 +37,9 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   app.addHook("onRequest", async (request, reply) => setConsoleSecurityHeaders(request, reply));
   const dir = consoleDirectory();
   if (dir === null) {
-    app.log.warn("console not built (no dist/web/index.html): `/` explains how to build it");
+    app.log.warn(
+      "web console not built (no index.html in REFUND_DESK_CONSOLE_DIR or dist/web): `/` says how to build it",
+    );
     app.get("/", { schema: { hide: true } }, async (_req, reply) =>
       reply.code(503).header("cache-control", "no-store").type("text/html; charset=utf-8").send(NOT_BUILT),
     );

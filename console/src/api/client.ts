@@ -55,7 +55,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: CallOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
@@ -78,12 +83,14 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
   return (await res.json()) as T;
 }
 
-export const get = <T>(path: string, signal?: AbortSignal): Promise<T> => api<T>("GET", path, undefined, { signal });
+export const get = <T>(path: string, signal?: AbortSignal): Promise<T> =>
+  api<T>("GET", path, undefined, { signal });
 
 /** A query string from the values that are set, in order. */
 export function query(params: Record<string, string | number | boolean | null | undefined>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : "";
 }
@@ -141,7 +148,7 @@ export function fieldErrors(problem: Problem | null | undefined): Record<string,
   const out: Record<string, string[]> = {};
   for (const e of problem?.errors ?? []) {
     const key = fieldKey(e);
-    (out[key] ??= []).push(e.message);
+    out[key] = [...(out[key] ?? []), e.message];
   }
   return out;
 }

@@ -57,7 +57,7 @@ export function Timeline({ events }: { events: readonly TimelineEvent[] }) {
           <Instant at={e.at} />
           <div>
             <strong>{label("event", e.type)}</strong>
-            {e.toState && (
+            {e.toState && label("state", e.toState) !== label("event", e.type) && (
               <>
                 {" → "}
                 {label("state", e.toState)}
@@ -72,7 +72,13 @@ export function Timeline({ events }: { events: readonly TimelineEvent[] }) {
 }
 
 const sizeOf = (bytes: number | null): string =>
-  bytes === null ? "" : bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
+  bytes === null
+    ? ""
+    : bytes < 1024
+      ? `${bytes} B`
+      : bytes < 1048576
+        ? `${(bytes / 1024).toFixed(1)} KB`
+        : `${(bytes / 1048576).toFixed(1)} MB`;
 
 export function EvidenceList({ caseId, evidence }: { caseId: string; evidence: readonly Evidence[] }) {
   const { t, label } = useI18n();
@@ -83,7 +89,10 @@ export function EvidenceList({ caseId, evidence }: { caseId: string; evidence: r
         <li key={e.id}>
           <Badge tone="neutral">{label("evidenceKind", e.kind)}</Badge>{" "}
           {e.kind === "file" ? (
-            <a href={`/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(e.id)}/content`} download>
+            <a
+              href={`/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(e.id)}/content`}
+              download
+            >
               {e.label}
             </a>
           ) : (

@@ -89,7 +89,9 @@ export function ProblemAlert({
           ))}
         </ul>
       )}
-      {problem.requestId && <p className="problem-ref">{t("problem.reference", { id: problem.requestId })}</p>}
+      {problem.requestId && (
+        <p className="problem-ref">{t("problem.reference", { id: problem.requestId })}</p>
+      )}
       {children}
     </div>
   );
@@ -150,7 +152,13 @@ export function Field({
 
 export { fieldErrors };
 
-export function Money({ amount, currency }: { amount: string | null | undefined; currency: string | null | undefined }) {
+export function Money({
+  amount,
+  currency,
+}: {
+  amount: string | null | undefined;
+  currency: string | null | undefined;
+}) {
   return <span className="money">{formatMoney(amount, currency)}</span>;
 }
 
@@ -178,12 +186,24 @@ export function StatusBadge({ state }: { state: string }) {
   return <span className={`badge badge-${STATE_TONES[state] ?? "neutral"}`}>{label("state", state)}</span>;
 }
 
-export function Badge({ tone, children }: { tone: "good" | "bad" | "warn" | "info" | "neutral"; children: ReactNode }) {
+export function Badge({
+  tone,
+  children,
+}: {
+  tone: "good" | "bad" | "warn" | "info" | "neutral";
+  children: ReactNode;
+}) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }
 
 /** `text` with the ranges marked, for lint hints: `text.slice(start, end)` is each excerpt. */
-export function Highlighted({ text, ranges }: { text: string; ranges: ReadonlyArray<{ start: number; end: number }> }) {
+export function Highlighted({
+  text,
+  ranges,
+}: {
+  text: string;
+  ranges: ReadonlyArray<{ start: number; end: number }>;
+}) {
   const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
   const parts: ReactNode[] = [];
   let at = 0;

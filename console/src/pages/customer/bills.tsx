@@ -1,7 +1,16 @@
 import { type FormEvent, useState } from "react";
 import { ApiError, get, query } from "../../api/client";
 import type { Account, Charge, Page, Problem } from "../../api/types";
-import { Empty, ErrorState, Field, fieldErrors, Loading, Money, PageTitle, ProblemAlert } from "../../components/ui";
+import {
+  Empty,
+  ErrorState,
+  Field,
+  fieldErrors,
+  Loading,
+  Money,
+  PageTitle,
+  ProblemAlert,
+} from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { formatPeriod } from "../../lib/dates";
 import { useLoad } from "../../lib/use-api";
@@ -72,7 +81,11 @@ export function BillsPage({ abilities, params }: { abilities: Abilities; params:
       <form className="filters" onSubmit={apply} aria-label={t("bills.filters")}>
         <Field label={t("filter.account")}>
           {(p) => (
-            <select {...p} value={form.account} onChange={(e) => setForm({ ...form, account: e.target.value })}>
+            <select
+              {...p}
+              value={form.account}
+              onChange={(e) => setForm({ ...form, account: e.target.value })}
+            >
               <option value="">{t("filter.allAccounts")}</option>
               <AccountOptions accounts={accounts} />
             </select>
@@ -133,9 +146,7 @@ export function BillsPage({ abilities, params }: { abilities: Abilities; params:
         </datalist>
       </form>
       {data.status === "loading" && <Loading />}
-      {data.status === "error" && (
-        <ErrorState problem={data.problem} onRetry={() => void data.reload()} />
-      )}
+      {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
       {data.status === "ready" && charges.length === 0 && <Empty>{t("bills.empty")}</Empty>}
       {charges.length > 0 && (
         <div className="table-wrap">
@@ -175,7 +186,12 @@ export function BillsPage({ abilities, params }: { abilities: Abilities; params:
       )}
       {moreProblem && <ProblemAlert problem={moreProblem} />}
       {cursor && (
-        <button type="button" className="secondary" disabled={loadingMore} onClick={() => void loadMore(cursor)}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={loadingMore}
+          onClick={() => void loadMore(cursor)}
+        >
           {loadingMore ? t("state.loading") : t("action.loadMore")}
         </button>
       )}

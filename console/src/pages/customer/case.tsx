@@ -2,11 +2,19 @@ import { type FormEvent, useState } from "react";
 import { api, get, newIdempotencyKey, uploadFile } from "../../api/client";
 import type { CaseDetail, InformationRequest } from "../../api/types";
 import { CaseFacts, CaseTexts, DecisionView, EvidenceList, Timeline } from "../../components/case-parts";
-import { ErrorState, Field, fieldErrors, Instant, Loading, PageTitle, ProblemAlert } from "../../components/ui";
+import {
+  ErrorState,
+  Field,
+  fieldErrors,
+  Instant,
+  Loading,
+  PageTitle,
+  ProblemAlert,
+} from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useAction } from "../../lib/use-action";
 import { useLoad } from "../../lib/use-api";
-import { Link, paths } from "../../router";
+import { BackLink, paths } from "../../router";
 import type { Abilities } from "../../session";
 
 function Upload({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
@@ -19,7 +27,13 @@ function Upload({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
     if (!file) return;
     setProgress(0);
     const ok = await action.run(
-      () => uploadFile(`/cases/${encodeURIComponent(c.id)}/evidence/files`, file, setProgress, newIdempotencyKey()),
+      () =>
+        uploadFile(
+          `/cases/${encodeURIComponent(c.id)}/evidence/files`,
+          file,
+          setProgress,
+          newIdempotencyKey(),
+        ),
       t("case.uploaded", { name: file.name }),
     );
     if (ok) {
@@ -60,7 +74,15 @@ function Upload({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
   );
 }
 
-function AnswerRfi({ c, rfi, onDone }: { c: CaseDetail; rfi: InformationRequest; onDone: () => Promise<void> }) {
+function AnswerRfi({
+  c,
+  rfi,
+  onDone,
+}: {
+  c: CaseDetail;
+  rfi: InformationRequest;
+  onDone: () => Promise<void>;
+}) {
   const { t } = useI18n();
   const [answer, setAnswer] = useState("");
   const action = useAction();
@@ -92,7 +114,9 @@ function AnswerRfi({ c, rfi, onDone }: { c: CaseDetail; rfi: InformationRequest;
       </p>
       <form onSubmit={submit}>
         <Field label={t("case.answer")} errors={errors.answer}>
-          {(p) => <textarea {...p} rows={4} required value={answer} onChange={(e) => setAnswer(e.target.value)} />}
+          {(p) => (
+            <textarea {...p} rows={4} required value={answer} onChange={(e) => setAnswer(e.target.value)} />
+          )}
         </Field>
         {action.problem && <ProblemAlert problem={action.problem} shownFields={["answer"]} />}
         <button type="submit" disabled={action.busy || !answer.trim()}>
@@ -184,7 +208,9 @@ function Withdraw({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> })
 
 export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: string }) {
   const { t } = useI18n();
-  const data = useLoad(`case:${caseId}`, (signal) => get<CaseDetail>(`/cases/${encodeURIComponent(caseId)}`, signal));
+  const data = useLoad(`case:${caseId}`, (signal) =>
+    get<CaseDetail>(`/cases/${encodeURIComponent(caseId)}`, signal),
+  );
   const c = data.status === "ready" ? data.data : null;
   const title = c ? t("case.title", { ticket: c.ticketNumber ?? t("case.draft") }) : t("case.loadingTitle");
   const reload = () => data.reload();
@@ -197,9 +223,7 @@ export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: 
     new Date(c.appealBy).getTime() > Date.now();
   return (
     <section>
-      <p className="crumbs">
-        <Link href={paths.overview()}>{t("action.backToOverview")}</Link>
-      </p>
+      <BackLink href={paths.overview()}>{t("action.backToOverview")}</BackLink>
       <PageTitle title={title}>{title}</PageTitle>
       {data.status === "loading" && <Loading />}
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
@@ -232,7 +256,9 @@ export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: 
             <section className="panel" aria-labelledby="evidence-heading">
               <h2 id="evidence-heading">{t("case.evidence")}</h2>
               <EvidenceList caseId={c.id} evidence={c.evidence} />
-              {abilities.canFile && !["closed", "withdrawn"].includes(c.state) && <Upload c={c} onDone={reload} />}
+              {abilities.canFile && !["closed", "withdrawn"].includes(c.state) && (
+                <Upload c={c} onDone={reload} />
+              )}
             </section>
             {abilities.canFile && c.nextSteps.includes("withdraw") && <Withdraw c={c} onDone={reload} />}
           </div>

@@ -3,7 +3,7 @@ import type { Charge } from "../../api/types";
 import { ErrorState, Instant, Loading, Money, PageTitle } from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../lib/use-api";
-import { Link, paths } from "../../router";
+import { BackLink, Link, paths } from "../../router";
 import type { Abilities } from "../../session";
 import { accountName, chargeTitle, loadAccounts } from "./shared";
 
@@ -20,9 +20,7 @@ export function ChargePage({ abilities, chargeId }: { abilities: Abilities; char
   const title = data.status === "ready" ? chargeTitle(data.data.charge) : t("charge.title");
   return (
     <section>
-      <p className="crumbs">
-        <Link href={paths.bills()}>{t("action.backToBills")}</Link>
-      </p>
+      <BackLink href={paths.bills()}>{t("action.backToBills")}</BackLink>
       <PageTitle title={title}>{title}</PageTitle>
       {data.status === "loading" && <Loading />}
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
@@ -47,7 +45,9 @@ export function ChargePage({ abilities, chargeId }: { abilities: Abilities; char
             <dd>{data.data.charge.skuId ?? "—"}</dd>
             <dt>{t("charge.category")}</dt>
             <dd>
-              {[data.data.charge.chargeCategory, data.data.charge.chargeFrequency].filter(Boolean).join(" · ") || "—"}
+              {[data.data.charge.chargeCategory, data.data.charge.chargeFrequency]
+                .filter(Boolean)
+                .join(" · ") || "—"}
             </dd>
             <dt>{t("charge.periodStart")}</dt>
             <dd>
@@ -76,7 +76,9 @@ export function ChargePage({ abilities, chargeId }: { abilities: Abilities; char
             <p>
               <Link
                 className="button-link"
-                href={paths.newRequest(query({ account: data.data.charge.accountId, charge: data.data.charge.id }))}
+                href={paths.newRequest(
+                  query({ account: data.data.charge.accountId, charge: data.data.charge.id }),
+                )}
               >
                 {t("charge.requestRefund")}
               </Link>

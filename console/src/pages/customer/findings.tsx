@@ -1,10 +1,19 @@
 import { useState } from "react";
 import { ApiError, api, getAll, newIdempotencyKey } from "../../api/client";
-import type { Filed, Finding, Problem } from "../../api/types";
-import { Badge, Empty, ErrorState, Instant, Loading, Money, PageTitle, ProblemAlert } from "../../components/ui";
+import type { CaseSummary, Filed, Finding, Problem } from "../../api/types";
+import {
+  Badge,
+  Empty,
+  ErrorState,
+  Instant,
+  Loading,
+  Money,
+  PageTitle,
+  ProblemAlert,
+} from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../lib/use-api";
-import { navigate, paths } from "../../router";
+import { Link, navigate, paths } from "../../router";
 import type { Abilities } from "../../session";
 import { accountName, loadAccounts } from "./shared";
 
@@ -13,11 +22,14 @@ function FindingCard({
   accountLabel,
   canFile,
   organisationId,
+  filedAs,
 }: {
   finding: Finding;
   accountLabel: string;
   canFile: boolean;
   organisationId: string;
+  /** The case made of this finding, when there is one. */
+  filedAs: CaseSummary | undefined;
 }) {
   const { t, label } = useI18n();
   const [busy, setBusy] = useState(false);
@@ -59,7 +71,8 @@ function FindingCard({
           {finding.claimable ? t("findings.claimable") : t("findings.notClaimable")}
         </Badge>
         <span className="sub">
-          {t("col.account")}: {accountLabel} · {t("findings.firstFound")} <Instant at={finding.firstFoundAt} />
+          {t("col.account")}: {accountLabel} · {t("findings.firstFound")}{" "}
+          <Instant at={finding.firstFoundAt} />
         </span>
       </p>
       <p>{finding.explanation}</p>
@@ -72,6 +85,13 @@ function FindingCard({
           </>
         )}
       </p>
+      {filedAs && (
+        <p>
+          <Link href={paths.case(filedAs.id)}>
+            {t("findings.viewCase", { ticket: filedAs.ticketNumber ?? t("case.draft") })}
+          </Link>
+        </p>
+      )}
       {problem && <ProblemAlert problem={problem} />}
       {finding.status === "open" && finding.claimable && canFile && (
         <button type="button" onClick={() => void file()} disabled={busy} aria-describedby={headingId}>
@@ -89,13 +109,17 @@ export function FindingsPage({ abilities }: { abilities: Abilities }) {
   const { t } = useI18n();
   const org = abilities.organisation!;
   const data = useLoad(`findings:${org.id}`, async (signal) => {
-    const [findings, accounts] = await Promise.all([
+    const [findings, accounts, cases] = await Promise.all([
       getAll<Finding>(`/organisations/${org.id}/findings`, signal),
       loadAccounts(org.id, signal),
+      getAll<CaseSummary>(`/organisations/${org.id}/cases`, signal, 400),
     ]);
     // Open and claimable first: those are the ones to act on.
     const rank = (f: Finding) => (f.status === "open" ? (f.claimable ? 0 : 1) : f.status === "filed" ? 2 : 3);
-    return { findings: [...findings].sort((a, b) => rank(a) - rank(b)), accounts };
+    // The newest case of each finding (the list comes newest first); a withdrawn one may be followed by another.
+    const caseOf = new Map<string, CaseSummary>();
+    for (const c of cases) if (c.findingId && !caseOf.has(c.findingId)) caseOf.set(c.findingId, c);
+    return { findings: [...findings].sort((a, b) => rank(a) - rank(b)), accounts, caseOf };
   });
   return (
     <section>
@@ -112,6 +136,7 @@ export function FindingsPage({ abilities }: { abilities: Abilities }) {
             accountLabel={accountName(data.data.accounts, f.accountId)}
             canFile={abilities.canFile}
             organisationId={org.id}
+            filedAs={data.data.caseOf.get(f.id)}
           />
         ))}
     </section>

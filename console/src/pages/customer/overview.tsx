@@ -10,7 +10,9 @@ import type { Abilities } from "../../session";
 /** Cases still on their way to a decision (decided, closed and withdrawn ones are listed apart). */
 const SETTLED = ["decided", "closed", "withdrawn"];
 
-export function byCurrency(findings: readonly Finding[]): Array<{ currency: string; total: string; open: string; count: number }> {
+export function byCurrency(
+  findings: readonly Finding[],
+): Array<{ currency: string; total: string; open: string; count: number }> {
   const currencies = [...new Set(findings.map((f) => f.currency))].sort();
   return currencies.map((currency) => {
     const mine = findings.filter((f) => f.currency === currency);
@@ -44,7 +46,9 @@ export function CaseTable({ cases, caption }: { cases: readonly CaseSummary[]; c
           {cases.map((c) => (
             <tr key={c.id}>
               <td>
-                <Link href={paths.case(c.id)}>{c.ticketNumber ?? t("case.draft")}</Link>
+                <Link className="ticket-link" href={paths.case(c.id)}>
+                  {c.ticketNumber ?? t("case.draft")}
+                </Link>
               </td>
               <td>
                 {c.summary}

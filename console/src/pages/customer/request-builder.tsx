@@ -74,8 +74,11 @@ function Hints({ issues, text }: { issues: readonly LintIssue[]; text: string | 
             <span className={`badge ${i.severity === "error" ? "badge-bad" : "badge-warn"}`}>
               {label("severity", i.severity)}
             </span>{" "}
-            {i.excerpt && <q className="excerpt">{i.excerpt}</q>} {i.message}
-            {i.suggestion && <span className="suggestion"> {t("builder.suggestion", { text: i.suggestion })}</span>}
+            {/* The message quotes its excerpt; the marked copy above shows where it is. */}
+            {i.message}
+            {i.suggestion && (
+              <span className="suggestion"> {t("builder.suggestion", { text: i.suggestion })}</span>
+            )}
           </li>
         ))}
       </ul>
@@ -108,7 +111,11 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
   }, [accountId, accounts]);
 
   const charges = useLoad(accountId ? `charges:${accountId}` : null, (signal) =>
-    getAll<Charge>(`/organisations/${org.id}/charges?accountId=${encodeURIComponent(accountId)}`, signal, 400),
+    getAll<Charge>(
+      `/organisations/${org.id}/charges?accountId=${encodeURIComponent(accountId)}`,
+      signal,
+      400,
+    ),
   );
 
   const draft = useMemo<Draft>(
@@ -183,12 +190,24 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
           (c) =>
             selected.includes(c.id) ||
             !chargeFilter ||
-            `${chargeTitle(c)} ${c.regionId ?? ""} ${c.invoiceId ?? ""}`.toLowerCase().includes(chargeFilter.toLowerCase()),
+            `${chargeTitle(c)} ${c.regionId ?? ""} ${c.invoiceId ?? ""}`
+              .toLowerCase()
+              .includes(chargeFilter.toLowerCase()),
         )
       : [];
-  const shown = ["accountId", "items", "reason", "desiredOutcome", "summary", "description", "impactStatement"];
+  const shown = [
+    "accountId",
+    "items",
+    "reason",
+    "desiredOutcome",
+    "summary",
+    "description",
+    "impactStatement",
+  ];
   const general = lint.filter(
-    (i) => !["summary", "description", "impactStatement", "lineItems"].includes(i.field) && !i.field.startsWith("amounts."),
+    (i) =>
+      !["summary", "description", "impactStatement", "lineItems"].includes(i.field) &&
+      !i.field.startsWith("amounts."),
   );
 
   if (accounts.status === "loading")
@@ -230,11 +249,22 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
           <fieldset className="charges" aria-describedby="charges-hints">
             <legend>{t("builder.charges")}</legend>
             <Field label={t("builder.findCharge")}>
-              {(p) => <input {...p} type="search" value={chargeFilter} onChange={(e) => setChargeFilter(e.target.value)} />}
+              {(p) => (
+                <input
+                  {...p}
+                  type="search"
+                  value={chargeFilter}
+                  onChange={(e) => setChargeFilter(e.target.value)}
+                />
+              )}
             </Field>
             {charges.status === "loading" && <Loading />}
-            {charges.status === "error" && <ErrorState problem={charges.problem} onRetry={() => void charges.reload()} />}
-            {charges.status === "ready" && charges.data.length === 0 && <Empty>{t("builder.noCharges")}</Empty>}
+            {charges.status === "error" && (
+              <ErrorState problem={charges.problem} onRetry={() => void charges.reload()} />
+            )}
+            {charges.status === "ready" && charges.data.length === 0 && (
+              <Empty>{t("builder.noCharges")}</Empty>
+            )}
             {visibleCharges.length > 0 && (
               <ul className="charge-list">
                 {visibleCharges.map((c) => {
@@ -242,7 +272,11 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
                   return (
                     <li key={c.id} className={on ? "selected" : undefined}>
                       <label className="check">
-                        <input type="checkbox" checked={on} onChange={(e) => toggle(c.id, e.target.checked)} />
+                        <input
+                          type="checkbox"
+                          checked={on}
+                          onChange={(e) => toggle(c.id, e.target.checked)}
+                        />
                         <span>
                           <strong>{chargeTitle(c)}</strong>
                           <span className="sub">
@@ -319,7 +353,9 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
             errors={errors.summary}
             hint={<Hints issues={issuesFor("summary")} text={textOf("summary")} />}
           >
-            {(p) => <input {...p} maxLength={300} value={summary} onChange={(e) => setSummary(e.target.value)} />}
+            {(p) => (
+              <input {...p} maxLength={300} value={summary} onChange={(e) => setSummary(e.target.value)} />
+            )}
           </Field>
           <Field
             label={t("builder.description")}
@@ -327,7 +363,12 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
             hint={<Hints issues={issuesFor("description")} text={textOf("description")} />}
           >
             {(p) => (
-              <textarea {...p} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />
+              <textarea
+                {...p}
+                rows={6}
+                value={description}
+                onChange={(e) => setDescription(e.target.value)}
+              />
             )}
           </Field>
           <Field
@@ -336,7 +377,12 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
             hint={<Hints issues={issuesFor("impactStatement")} text={textOf("impactStatement")} />}
           >
             {(p) => (
-              <textarea {...p} rows={3} value={impactStatement} onChange={(e) => setImpactStatement(e.target.value)} />
+              <textarea
+                {...p}
+                rows={3}
+                value={impactStatement}
+                onChange={(e) => setImpactStatement(e.target.value)}
+              />
             )}
           </Field>
           {general.length > 0 && <Hints issues={general} text={null} />}

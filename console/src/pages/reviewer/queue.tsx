@@ -1,7 +1,18 @@
 import { type FormEvent, useState } from "react";
 import { get, getAll, query } from "../../api/client";
 import type { CaseSummary, Organisation, Page } from "../../api/types";
-import { Badge, Empty, ErrorState, Field, fieldErrors, Instant, Loading, Money, PageTitle, StatusBadge } from "../../components/ui";
+import {
+  Badge,
+  Empty,
+  ErrorState,
+  Field,
+  fieldErrors,
+  Instant,
+  Loading,
+  Money,
+  PageTitle,
+  StatusBadge,
+} from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../lib/use-api";
 import { Link, navigate, paths } from "../../router";
@@ -81,7 +92,11 @@ export function QueuePage({ params }: { params: URLSearchParams }) {
         </Field>
         <Field label={t("filter.deadline")} errors={errors.overdue}>
           {(p) => (
-            <select {...p} value={form.overdue} onChange={(e) => setForm({ ...form, overdue: e.target.value })}>
+            <select
+              {...p}
+              value={form.overdue}
+              onChange={(e) => setForm({ ...form, overdue: e.target.value })}
+            >
               <option value="">{t("filter.anyDeadline")}</option>
               <option value="true">{t("filter.overdueOnly")}</option>
               <option value="false">{t("filter.notOverdue")}</option>
@@ -131,7 +146,9 @@ export function QueuePage({ params }: { params: URLSearchParams }) {
               {data.data.items.map((c) => (
                 <tr key={c.id} className={c.overdue ? "overdue" : undefined}>
                   <td>
-                    <Link href={paths.workbench(c.id)}>{c.ticketNumber ?? c.id}</Link>
+                    <Link className="ticket-link" href={paths.workbench(c.id)}>
+                      {c.ticketNumber ?? c.id}
+                    </Link>
                   </td>
                   <td>{orgName(c.organisationId)}</td>
                   <td>

@@ -17,11 +17,17 @@ import { useI18n } from "../../i18n/i18n";
 import { localInputToInstant, viewerOffset } from "../../lib/dates";
 import { useAction } from "../../lib/use-action";
 import { useLoad } from "../../lib/use-api";
-import { Link, paths } from "../../router";
+import { BackLink, paths } from "../../router";
 import type { Abilities } from "../../session";
 
 /** Decision outcomes (src/audit/finding.ts OUTCOMES). */
-const OUTCOMES = ["refund_original_method", "account_credit", "partial_refund", "service_adjustment", "denied"] as const;
+const OUTCOMES = [
+  "refund_original_method",
+  "account_credit",
+  "partial_refund",
+  "service_adjustment",
+  "denied",
+] as const;
 const CLAIMABLE_STATES = ["submitted", "in_review", "escalated", "awaiting_verification", "appealed"];
 
 const list = (text: string): string[] =>
@@ -112,7 +118,12 @@ function ReviewPanel({ review, riskSignals }: { review: CaseReview | null; riskS
 
 function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
   const { t, label } = useI18n();
-  const suggested = [...new Set([...(c.review?.policy.clauses ?? []), ...(c.review?.policy.exclusion ? [c.review.policy.exclusion.clauseId] : [])])];
+  const suggested = [
+    ...new Set([
+      ...(c.review?.policy.clauses ?? []),
+      ...(c.review?.policy.exclusion ? [c.review.policy.exclusion.clauseId] : []),
+    ]),
+  ];
   const [outcome, setOutcome] = useState<string>(
     (OUTCOMES as readonly string[]).includes(c.desiredOutcome) ? c.desiredOutcome : "refund_original_method",
   );
@@ -145,7 +156,9 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
     if (outcome === "service_adjustment") body.adjustment = adjustment;
     const ok = await action.run(
       () =>
-        api("POST", `/cases/${encodeURIComponent(c.id)}/decision`, body, { idempotencyKey: newIdempotencyKey() }),
+        api("POST", `/cases/${encodeURIComponent(c.id)}/decision`, body, {
+          idempotencyKey: newIdempotencyKey(),
+        }),
       t("workbench.decided"),
     );
     if (ok) await onDone();
@@ -165,9 +178,19 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
         )}
       </Field>
       {withAmount && (
-        <Field label={t("workbench.amount", { currency: c.currency })} errors={errors.amount} hint={t("workbench.amountHint")}>
+        <Field
+          label={t("workbench.amount", { currency: c.currency })}
+          errors={errors.amount}
+          hint={t("workbench.amountHint")}
+        >
           {(p) => (
-            <input {...p} inputMode="decimal" placeholder={c.amount} value={amount} onChange={(e) => setAmount(e.target.value)} />
+            <input
+              {...p}
+              inputMode="decimal"
+              placeholder={c.amount}
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+            />
           )}
         </Field>
       )}
@@ -177,17 +200,23 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
           <p className="hint">{t("workbench.prorationHint", { offset: viewerOffset() })}</p>
           <div className="row">
             <Field label={t("workbench.prorationFrom")} errors={errors.proration}>
-              {(p) => <input {...p} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />}
+              {(p) => (
+                <input {...p} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+              )}
             </Field>
             <Field label={t("workbench.prorationTo")}>
-              {(p) => <input {...p} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />}
+              {(p) => (
+                <input {...p} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+              )}
             </Field>
           </div>
         </fieldset>
       )}
       {outcome === "service_adjustment" && (
         <Field label={t("workbench.adjustment")} errors={errors.adjustment}>
-          {(p) => <textarea {...p} rows={2} value={adjustment} onChange={(e) => setAdjustment(e.target.value)} />}
+          {(p) => (
+            <textarea {...p} rows={2} value={adjustment} onChange={(e) => setAdjustment(e.target.value)} />
+          )}
         </Field>
       )}
       <Field label={t("workbench.rationale")} errors={errors.rationale} hint={t("workbench.rationaleHint")}>
@@ -201,7 +230,9 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
             <input
               type="checkbox"
               checked={clauses.includes(id)}
-              onChange={(e) => setClauses(e.target.checked ? [...clauses, id] : clauses.filter((x) => x !== id))}
+              onChange={(e) =>
+                setClauses(e.target.checked ? [...clauses, id] : clauses.filter((x) => x !== id))
+              }
             />{" "}
             <code>{id}</code>
           </label>
@@ -221,7 +252,11 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
         <fieldset>
           <legend>{t("workbench.creditScope")}</legend>
           <div className="row">
-            <Field label={t("workbench.creditServices")} errors={errors.credit} hint={t("workbench.listHint")}>
+            <Field
+              label={t("workbench.creditServices")}
+              errors={errors.credit}
+              hint={t("workbench.listHint")}
+            >
               {(p) => <input {...p} value={services} onChange={(e) => setServices(e.target.value)} />}
             </Field>
             <Field label={t("workbench.creditRegions")} hint={t("workbench.listHint")}>
@@ -281,10 +316,23 @@ function RequestInfoForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<v
         {(p) => <textarea {...p} rows={3} value={questions} onChange={(e) => setQuestions(e.target.value)} />}
       </Field>
       <Field label={t("workbench.businessDays")} errors={errors.businessDays}>
-        {(p) => <input {...p} type="number" min={1} max={20} value={days} onChange={(e) => setDays(e.target.value)} />}
+        {(p) => (
+          <input
+            {...p}
+            type="number"
+            min={1}
+            max={20}
+            value={days}
+            onChange={(e) => setDays(e.target.value)}
+          />
+        )}
       </Field>
       {action.problem && (
-        <ActionProblem problem={action.problem} shownFields={["questions", "businessDays"]} onReload={onDone} />
+        <ActionProblem
+          problem={action.problem}
+          shownFields={["questions", "businessDays"]}
+          onReload={onDone}
+        />
       )}
       <p role="status" className="done">
         {action.done}
@@ -364,17 +412,17 @@ function Claim({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
 }
 
 export function WorkbenchPage({ abilities, caseId }: { abilities: Abilities; caseId: string }) {
-  const { t } = useI18n();
-  const data = useLoad(`workbench:${caseId}`, (signal) => get<CaseDetail>(`/cases/${encodeURIComponent(caseId)}`, signal));
+  const { t, label } = useI18n();
+  const data = useLoad(`workbench:${caseId}`, (signal) =>
+    get<CaseDetail>(`/cases/${encodeURIComponent(caseId)}`, signal),
+  );
   const c = data.status === "ready" ? data.data : null;
   const title = c ? t("case.title", { ticket: c.ticketNumber ?? c.id }) : t("case.loadingTitle");
   const reload = () => data.reload();
   const mine = c?.assigneeId === abilities.userId;
   return (
     <section>
-      <p className="crumbs">
-        <Link href={paths.queue()}>{t("action.backToQueue")}</Link>
-      </p>
+      <BackLink href={paths.queue()}>{t("action.backToQueue")}</BackLink>
       <PageTitle title={title}>{title}</PageTitle>
       {data.status === "loading" && <Loading />}
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
@@ -400,7 +448,7 @@ export function WorkbenchPage({ abilities, caseId }: { abilities: Abilities; cas
                     <li key={r.id}>
                       <strong>{r.questions.join(" ")}</strong>
                       <div className="sub">
-                        {t("case.rfiDue")} <Instant at={r.dueAt} /> · {r.status}
+                        {t("case.rfiDue")} <Instant at={r.dueAt} /> · {label("rfiStatus", r.status)}
                       </div>
                       {r.answer && <p className="note">{r.answer}</p>}
                     </li>
@@ -426,7 +474,8 @@ export function WorkbenchPage({ abilities, caseId }: { abilities: Abilities; cas
               <h2 id="facts-heading">{t("case.facts")}</h2>
               <CaseFacts c={c} />
               <p className="sub">
-                {t("workbench.assignee")} {c.assigneeId ? (mine ? t("workbench.you") : c.assigneeId) : t("workbench.unassigned")}
+                {t("workbench.assignee")}{" "}
+                {c.assigneeId ? (mine ? t("workbench.you") : c.assigneeId) : t("workbench.unassigned")}
               </p>
               {CLAIMABLE_STATES.includes(c.state) && !mine && <Claim c={c} onDone={reload} />}
             </section>
