@@ -53,12 +53,6 @@ export interface LoadChargeFileResult {
 /** DuckDB's limit on one CSV line (a record with its quoted line breaks). */
 export const MAX_LINE_BYTES = 2_000_000;
 
-/**
- * DuckDB's read buffer per CSV scan (its default is 16 × the line limit, 32 MB, with several in
- * flight per thread): a few lines' worth keeps its memory small and reads as fast.
- */
-const CSV_BUFFER_BYTES = 4 * MAX_LINE_BYTES;
-
 const NULL_STRINGS = ["NULL", "null", "(null)", ""];
 
 let loadCounter = 0;
@@ -650,7 +644,7 @@ function positioned(plan: Plan, source: Source, offsetsTable: string | null): st
  */
 export function csvSource(path: string, kind: FileKind, width: number, total: number, extra = ""): string {
   const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");
-  const read = `read_csv(${sqlString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = [${NULL_STRINGS.map(sqlString).join(", ")}], compression = '${kind === "csv-gzip" ? "gzip" : "none"}', strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${CSV_BUFFER_BYTES}, encoding = 'utf-8'${extra})`;
+  const read = `read_csv(${sqlString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = [${NULL_STRINGS.map(sqlString).join(", ")}], compression = '${kind === "csv-gzip" ? "gzip" : "none"}', strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, encoding = 'utf-8'${extra})`;
   if (width >= total) return read;
   const absent = Array.from({ length: total - width }, (_, k) => `CAST(NULL AS VARCHAR) AS c${width + k}`);
   return `(SELECT *, ${absent.join(", ")} FROM ${read})`;

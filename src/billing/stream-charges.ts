@@ -210,54 +210,62 @@ async function readRows(
   let firstBad: RowProblem | null = null;
   const texts = new TextNormaliser();
 
-  await connection.run(`SET streaming_buffer_size = '${STREAMING_BUFFER}'`);
+  /** The good rows of one chunk, as text; bad rows described. */
+  const convert = (chunk: DuckDBDataChunk): ChargeTextBatch => {
+    const n = chunk.rowCount;
+    const text = chunk.getColumnVector(0);
+    const errors = checks ? chunk.getColumnVector(1) : null;
+    const src = parquet ? chunk.getColumnVector(2) : null;
+    const k = extras ? chunk.getColumnVector(3) : null;
+    const rows: ChargeText[] = [];
+    const sourceRefs: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (k === null || k.getItem(i) === 1) {
+        index++;
+        if (src !== null) position = Number(src.getItem(i));
+        else {
+          while (nextOffset < offsets.length && (offsets[nextOffset]?.index ?? 0) <= index) {
+            offset = offsets[nextOffset]?.offset ?? 0;
+            nextOffset++;
+          }
+          position = index + 2 + offset;
+        }
+      }
+      const bad = errors?.getItem(i) ?? null;
+      if (bad !== null) {
+        const problem = describe(
+          prepared,
+          String(bad),
+          parquet ? { file, row: position } : { file, line: position },
+        );
+        if (mode === "fail") firstBad ??= problem;
+        else invalid.push(problem);
+        continue;
+      }
+      // After the first bad row in `fail` mode, the rest is read only for damage that would fail the file first.
+      if (firstBad !== null) continue;
+      rows.push(texts.row(String(text.getItem(i))));
+      sourceRefs.push(`${file}:${position}`);
+    }
+    return { rows, sourceRefs };
+  };
+
   const result = await connection.stream(sql);
   let pending: Promise<DuckDBDataChunk | null> | null = result.fetchChunk();
   try {
     for (;;) {
-      const chunk: DuckDBDataChunk | null = await pending;
+      let chunk: DuckDBDataChunk | null = await pending;
       pending = null;
       if (chunk === null || chunk.rowCount === 0) break;
       pending = result.fetchChunk();
-      const n = chunk.rowCount;
-      const text = chunk.getColumnVector(0);
-      const errors = checks ? chunk.getColumnVector(1) : null;
-      const src = parquet ? chunk.getColumnVector(2) : null;
-      const k = extras ? chunk.getColumnVector(3) : null;
-      const rows: ChargeText[] = [];
-      const refs: string[] = [];
-      for (let i = 0; i < n; i++) {
-        if (k === null || k.getItem(i) === 1) {
-          index++;
-          if (src !== null) position = Number(src.getItem(i));
-          else {
-            while (nextOffset < offsets.length && (offsets[nextOffset]?.index ?? 0) <= index) {
-              offset = offsets[nextOffset]?.offset ?? 0;
-              nextOffset++;
-            }
-            position = index + 2 + offset;
-          }
-        }
-        const bad = errors?.getItem(i) ?? null;
-        if (bad !== null) {
-          const problem = describe(
-            prepared,
-            String(bad),
-            parquet ? { file, row: position } : { file, line: position },
-          );
-          if (mode === "fail") firstBad ??= problem;
-          else invalid.push(problem);
-          continue;
-        }
-        // After the first bad row in `fail` mode, the rest is read only for damage that would fail the file first.
-        if (firstBad !== null) continue;
-        rows.push(texts.row(String(text.getItem(i))));
-        refs.push(`${file}:${position}`);
-      }
-      if (rows.length > 0) {
-        loaded += rows.length;
+      const batch = convert(chunk);
+      // A chunk's rows live in DuckDB's memory until the chunk is garbage-collected, and the
+      // collector cannot see that size: drop it before the store's work, so it dies young.
+      chunk = null;
+      if (batch.rows.length > 0) {
+        loaded += batch.rows.length;
         try {
-          await sink.write({ rows, sourceRefs: refs });
+          await sink.write(batch);
         } catch (error) {
           throw new SinkFailure(error);
         }
@@ -266,18 +274,10 @@ async function readRows(
   } finally {
     // The connection runs one query at a time: let a fetch in flight finish before anything else.
     await pending?.catch(() => undefined);
-    await connection.run("RESET streaming_buffer_size").catch(() => undefined);
   }
   if (firstBad !== null) throw badFile(firstBad);
   return { format: prepared.formatName, loaded, invalid: mode === "collect" ? invalid : [] };
 }
-
-/**
- * DuckDB's streaming buffer: how far its threads may read ahead of JavaScript. Its default (1 MB) is
- * less than one chunk of these rows, so DuckDB mostly waited for the store; more costs memory
- * (measured: resident memory grows far faster than the setting), so only a little more.
- */
-const STREAMING_BUFFER = "2MB";
 
 /** A bad row's problem: its leftmost bad column. `errors` is the JSON array of `e{i}`. */
 function describe(

@@ -130,7 +130,12 @@ async function importCharges(
 ): Promise<ImportOutcome> {
   const { store } = services;
   input.onProgress?.({ phase: "reading", done: 0, total: null });
-  const analytics = await openAnalytics(analyticsOptions(services.config));
+  // One DuckDB thread unless configured: it reads, checks and formats rows faster than the store
+  // takes them, and more threads only compete with JavaScript for cores and hold more read buffers.
+  const analytics = await openAnalytics({
+    ...analyticsOptions(services.config),
+    threads: services.config.analyticsThreads ?? 1,
+  });
   try {
     // The header is checked and the line breaks counted before the store's transaction opens.
     const reader = await openChargeFile(analytics, {
