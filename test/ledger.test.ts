@@ -247,7 +247,7 @@ describe.each(engines)("ledger on %s", (engine) => {
               entry_id: entryId,
               ledger_account_id: usd[i % usd.length]!.id,
               currency,
-              amount_minor: amount,
+              amount_minor: BigInt(amount),
             })),
           )
           .execute();
@@ -336,7 +336,7 @@ describe.each(engines)("ledger on %s", (engine) => {
       await expect(
         services.store.db
           .insertInto("journal_lines")
-          .values({ ...line, id: newId("journalLine"), amount_minor: 0 })
+          .values({ ...line, id: newId("journalLine"), amount_minor: 0n })
           .execute(),
       ).rejects.toThrow(/cannot get new lines/);
     });
@@ -348,7 +348,7 @@ describe.each(engines)("ledger on %s", (engine) => {
       const db = services.store.db;
       const line = (await linesOf(posted.entry.id))[0]!;
       await expect(
-        db.updateTable("journal_lines").set({ amount_minor: 1 }).where("id", "=", line.id).execute(),
+        db.updateTable("journal_lines").set({ amount_minor: 1n }).where("id", "=", line.id).execute(),
       ).rejects.toThrow(/append-only/);
       await expect(db.deleteFrom("journal_lines").where("id", "=", line.id).execute()).rejects.toThrow(
         /append-only/,

@@ -122,7 +122,7 @@ async function expireCredit(
         invoice_id: null,
         charge_id: null,
         kind: "expired",
-        amount_minor: credit.remaining_minor,
+        amount_minor: BigInt(credit.remaining_minor),
         created_at: now,
       })
       .execute();

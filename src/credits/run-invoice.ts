@@ -1,7 +1,7 @@
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import { transfer } from "../ledger/journal.js";
 import { postJournalEntry } from "../ledger/post-journal-entry.js";
-import { currency as currencyOf } from "../money/index.js";
+import { currency as currencyOf, minorUnitsForStore } from "../money/index.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, conflict, notFound, validationFailed } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -33,11 +33,11 @@ export interface StoredInvoiceLine {
   chargePeriodStart: string | null;
   /** The charge's exact billed cost, as imported. */
   billedCost: string;
-  /** The line in minor units: the billed cost after the invoice's one rounding. */
-  amountMinor: number;
-  credits: Array<{ creditId: string; amountMinor: number }>;
-  creditedMinor: number;
-  dueMinor: number;
+  /** The line in minor units (integer strings, exact): the billed cost after the invoice's one rounding. */
+  amountMinor: string;
+  credits: Array<{ creditId: string; amountMinor: string }>;
+  creditedMinor: string;
+  dueMinor: string;
 }
 
 export interface RunInvoiceResult {
@@ -46,12 +46,8 @@ export interface RunInvoiceResult {
   created: boolean;
 }
 
-/** A stored amount: integer minor units, well within a JS number's exact range. */
-function toRowNumber(minor: bigint): number {
-  if (minor > BigInt(Number.MAX_SAFE_INTEGER) || minor < BigInt(Number.MIN_SAFE_INTEGER))
-    throw new AppError("internal", `An amount of ${minor} minor units is beyond what a row can hold exactly`);
-  return Number(minor);
-}
+/** A number column's value (credit_grants, invoices): exact, as the store guard keeps it within ±2^53. */
+const toRowNumber = (minor: bigint): number => Number(minorUnitsForStore(minor));
 
 export function grantOf(row: CreditGrantTable): CreditGrant {
   return {
@@ -319,10 +315,10 @@ function storedLines(
       regionId: c.region_id,
       chargePeriodStart: c.charge_period_start,
       billedCost: c.billed_cost ?? "0",
-      amountMinor: toRowNumber(l.billedMinor),
-      credits: l.credits.map((a) => ({ creditId: a.creditId, amountMinor: toRowNumber(a.amountMinor) })),
-      creditedMinor: toRowNumber(l.creditedMinor),
-      dueMinor: toRowNumber(l.dueMinor),
+      amountMinor: String(l.billedMinor),
+      credits: l.credits.map((a) => ({ creditId: a.creditId, amountMinor: String(a.amountMinor) })),
+      creditedMinor: String(l.creditedMinor),
+      dueMinor: String(l.dueMinor),
     };
   });
 }
@@ -342,7 +338,7 @@ async function recordConsumption(
       invoice_id: invoice.id,
       charge_id: l.chargeId,
       kind: "consumed",
-      amount_minor: toRowNumber(a.amountMinor),
+      amount_minor: minorUnitsForStore(a.amountMinor),
       created_at: now,
     })),
   );

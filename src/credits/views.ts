@@ -1,13 +1,14 @@
+import type { Selectable } from "kysely";
 import { Type } from "typebox";
-import { Money } from "../money/index.js";
+import { Money, minorUnitsFromStore } from "../money/index.js";
 import type { Db } from "../store/database.js";
 import type { CreditGrantTable, CreditUseTable, InvoiceTable } from "../store/schema.js";
 import { compareGrants, isExpired } from "./apply-credits.js";
 import { grantOf, type StoredInvoiceLine } from "./run-invoice.js";
 
 /** Minor units as the API shows money: an exact decimal string with the currency's decimals. */
-export const amountText = (minor: number | bigint, currency: string): string =>
-  Money.fromMinorUnits(BigInt(minor), currency).toFixedMinor();
+export const amountText = (minor: number | bigint | string, currency: string): string =>
+  Money.fromMinorUnits(minorUnitsFromStore(minor), currency).toFixedMinor();
 
 const Amount = (description: string) => Type.String({ description });
 const Scope = Type.Object({
@@ -84,7 +85,8 @@ export async function invoiceView(db: Db, row: InvoiceTable) {
   const lines = JSON.parse(row.lines) as StoredInvoiceLine[];
   const used = new Map<string, bigint>();
   for (const l of lines)
-    for (const c of l.credits) used.set(c.creditId, (used.get(c.creditId) ?? 0n) + BigInt(c.amountMinor));
+    for (const c of l.credits)
+      used.set(c.creditId, (used.get(c.creditId) ?? 0n) + minorUnitsFromStore(c.amountMinor));
   const grants =
     used.size === 0
       ? []
@@ -94,7 +96,7 @@ export async function invoiceView(db: Db, row: InvoiceTable) {
           .where("id", "in", [...used.keys()])
           .execute();
   grants.sort((a, b) => compareGrants(grantOf(a), grantOf(b)));
-  const money = (minor: number | bigint) => amountText(minor, row.currency);
+  const money = (minor: number | bigint | string) => amountText(minor, row.currency);
   return {
     ...invoiceSummaryView(row),
     creditsConsumed: grants.map((g) => ({
@@ -149,7 +151,7 @@ export const CreditView = Type.Object({
   ),
 });
 
-export function creditView(row: CreditGrantTable, uses: readonly CreditUseTable[], now: string) {
+export function creditView(row: CreditGrantTable, uses: readonly Selectable<CreditUseTable>[], now: string) {
   // Summed per invoice: an invoice may take a credit from many charges.
   const grouped = new Map<string, { kind: string; invoiceId: string | null; minor: bigint; at: string }>();
   for (const u of [...uses].sort((a, b) =>

@@ -1,4 +1,5 @@
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
+import { minorUnitsForStore } from "../money/index.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -134,7 +135,7 @@ export async function insertJournalEntry(
     entry_id: id,
     ledger_account_id: accounts[i]!,
     currency: line.currency,
-    amount_minor: Number(line.amountMinor),
+    amount_minor: minorUnitsForStore(line.amountMinor),
   }));
   // Lines first, then the header: the header's trigger checks the lines balance.
   await tx.insertInto("journal_lines").values(lines).execute();

@@ -1,4 +1,5 @@
 export { type Currency, type CurrencyCode, currency, isCurrencyCode } from "./currency.js";
+export { minorUnitsForStore, minorUnitsFromStore } from "./minor-units.js";
 export {
   DECIMAL_LIMITS,
   Dec,

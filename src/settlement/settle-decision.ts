@@ -198,7 +198,7 @@ async function undoFirstDecision(
         invoice_id: null,
         charge_id: null,
         kind: "withdrawn_on_appeal",
-        amount_minor: credit.remaining_minor,
+        amount_minor: BigInt(credit.remaining_minor),
         created_at: services.clock.now().toISOString(),
       })
       .execute();

@@ -1,3 +1,5 @@
+import type { ColumnType } from "kysely";
+
 /**
  * Table shapes shared by both engines. Conventions that keep SQLite and PostgreSQL rows
  * identical: timestamps are ISO 8601 UTC strings (`2026-05-03T09:12:00.000Z`, sortable as
@@ -662,13 +664,20 @@ export interface JournalEntryTable {
   created_at: string;
 }
 
+/**
+ * Signed integer minor units in a 64-bit column. Written as bigint, which both drivers bind exactly;
+ * read back as a JS integer (src/store/database.ts), exact because writes stay within ±2^53
+ * (src/money/minor-units.ts).
+ */
+export type MinorUnits = ColumnType<number, bigint, bigint>;
+
 export interface JournalLineTable {
   id: string;
   entry_id: string;
   ledger_account_id: string;
   currency: string;
   /** Signed minor units: debits positive, credits negative. */
-  amount_minor: number;
+  amount_minor: MinorUnits;
 }
 
 /** A refund to the original payment method: `pending → submitted → succeeded | failed | requires_action`. */
@@ -741,7 +750,7 @@ export interface CreditUseTable {
   charge_id: string | null;
   /** `consumed` by an invoice, or `expired`. */
   kind: string;
-  amount_minor: number;
+  amount_minor: MinorUnits;
   created_at: string;
 }
 
