@@ -156,12 +156,6 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
   const tags = ["cases"];
   const db = services.store.db;
   const now = () => services.clock.now().toISOString();
-  // Steps such as claim or withdraw take an optional body: a POST without one reads as `{}`, so
-  // it is validated (and authorised) like any other instead of failing with "body must be object".
-  app.addHook("preValidation", async (request) => {
-    if (request.method === "POST" && request.body === undefined) request.body = {};
-  });
-
   /** Loads a case the caller may see with `action`; 404 for another tenant's. */
   async function guardCase(
     request: FastifyRequest,

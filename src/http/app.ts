@@ -104,6 +104,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
+  // A POST without a body (a step such as claim or withdraw) reads as `{}`, so it is validated
+  // against the route's schema like any other instead of failing with "body must be object".
+  app.addHook("preValidation", async (request) => {
+    if (request.method === "POST" && request.body === undefined) request.body = {};
+  });
   registerAuthentication(app, services);
   // Registered after authentication so limits are per principal where there is one.
   await app.register(rateLimit, {
