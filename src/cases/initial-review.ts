@@ -204,10 +204,9 @@ export function reviewCase(
 
   if (facts.finding) {
     const f = facts.finding;
-    const same =
-      Money.of(f.amount, facts.currency).equals(amount) ||
-      amount.lessThanOrEqual(Money.of(f.amount, facts.currency));
-    const ok = f.stillReported && f.claimable && same;
+    // The case may ask for the finding's amount or less, never more.
+    const covered = amount.lessThanOrEqual(Money.of(f.amount, facts.currency));
+    const ok = f.stillReported && f.claimable && covered;
     checks.push({
       code: "finding_reconfirmed",
       result: ok ? "pass" : "fail",
