@@ -4,7 +4,7 @@ import { defineConfig } from "vite";
 
 /** The API's top-level paths, proxied to `npm run dev` (port 8080) by `npm run dev:console`. */
 const API_PATHS =
-  "^/(auth|users|organisations|accounts|charges|cases|findings|imports|invoices|payouts|kyc|ledger|finance|reconciliations|webhooks|problems|docs|openapi\\.json|healthz|readyz)(/|$|\\?)";
+  "^/(auth|users|organisations|accounts|charges|cases|findings|imports|invoices|payouts|kyc|ledger|finance|reconciliations|webhooks|problems|docs|openapi\\.json|healthz|readyz|dashboard|jobs|metrics)(/|$|\\?)";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),

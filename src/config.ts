@@ -44,6 +44,8 @@ export interface Config {
   gatewayTimeoutMs: number;
   /** General-ledger code of each ledger code in the accounting export (chart defaults, REFUND_DESK_GL_CODES overrides). */
   glCodes: Readonly<Record<LedgerCode, string>>;
+  /** Bearer token Prometheus presents at `GET /metrics`; null: only loopback callers may read them. */
+  metricsToken: string | null;
 }
 
 export interface ConfigWarnings {
@@ -93,7 +95,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     webhookAllowPrivateNetworks: env.REFUND_DESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS === "true",
     ...gatewaySettings(env),
     glCodes: glCodesFrom(env.REFUND_DESK_GL_CODES),
+    metricsToken: metricsTokenFrom(env.REFUND_DESK_METRICS_TOKEN),
   };
+}
+
+/** A guessable token would expose the metrics to anyone who can reach the port. */
+function metricsTokenFrom(raw: string | undefined): string | null {
+  if (raw === undefined || raw === "") return null;
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw))
+    throw new Error("REFUND_DESK_METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces");
+  return raw;
 }
 
 /**

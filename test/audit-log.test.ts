@@ -87,6 +87,39 @@ describe.each(engines)("audit log on %s", (engine) => {
     expect((await verifyAuditLog(store)).firstBreak).toBeNull();
   });
 
+  it("hashes awkward text exactly as the verifier does (PostgreSQL hashes in the database)", async () => {
+    const { store } = server.services;
+    const awkward = [
+      '"quoted" \\ back\\slash',
+      "退款 — 测试",
+      "emoji 💸",
+      "ctl \u0001\t\n\u007f",
+      "lone \ud800",
+    ];
+    for (const [i, text] of awkward.entries())
+      await inTransaction(store, (tx) =>
+        appendAuditEntry(tx, store.capabilities, {
+          actor: `system:${text}`,
+          action: "test.awkward",
+          subjectType: "test",
+          subjectId: text,
+          organisationId: i % 2 ? null : text,
+          summary: { text, n: i },
+          requestId: i % 2 ? text : null,
+          at: new Date().toISOString(),
+        }),
+      );
+    const rows = await store.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "test.awkward")
+      .orderBy("seq")
+      .execute();
+    expect(rows).toHaveLength(awkward.length);
+    for (const row of rows) expect(row.hash).toBe(entryHash(row));
+    expect((await verifyAuditLog(store)).firstBreak).toBeNull();
+  });
+
   it("detects an altered row, a deleted row and a deleted newest row, by API and by CLI", async () => {
     const { store } = server.services;
     const env = {

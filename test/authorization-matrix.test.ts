@@ -217,6 +217,30 @@ async function freshFailedDelivery(ctx: Ctx): Promise<string> {
   return id;
 }
 
+/** A job that ran out of attempts, written straight to the store, for the dead-letter routes. */
+async function freshDeadJob(ctx: Ctx): Promise<string> {
+  const id = newId("job");
+  const at = new Date().toISOString();
+  await ctx.server.services.store.db
+    .insertInto("jobs")
+    .values({
+      id,
+      kind: "case.verification_check",
+      payload: JSON.stringify({ organisationId: ctx.acme.organisationId }),
+      status: "dead",
+      attempts: 5,
+      max_attempts: 5,
+      run_after: at,
+      locked_by: null,
+      locked_until: null,
+      last_error: "matrix",
+      created_at: at,
+      finished_at: at,
+    })
+    .execute();
+  return id;
+}
+
 /**
  * A failed payout of a fresh case of Acme's, written straight to the store (a decision and its
  * payout), so finance's routes have something to read and retry.
@@ -308,6 +332,14 @@ const LEDGER_READERS: readonly Who[] = [
 /** Provider-wide finance routes: finance and admins; invisible (404) to customers and tokens. */
 const RECONCILERS: readonly Who[] = ["staff:finance", "staff:admin"];
 const NOT_STAFF: readonly Who[] = [...CUSTOMER, ...TOKENS, "globex:owner"];
+/** Staff who see the dashboard's refund figures: those who read refunds (not compliance). */
+const DASHBOARD_STAFF: readonly Who[] = [
+  "staff:support_agent",
+  "staff:reviewer",
+  "staff:senior_reviewer",
+  "staff:finance",
+  "staff:admin",
+];
 
 /** A settlement file no one has imported yet: one line the gateway settled that is no payout of ours. */
 const freshSettlementCsv = () =>
@@ -405,6 +437,19 @@ const LEDGER_ROUTES: RouteCase[] = [
     body: () => ({ note: "Checked with the gateway" }),
     allowed: RECONCILERS,
     hidden: NOT_STAFF,
+  },
+  {
+    route: "GET /dashboard (every customer)",
+    method: "GET",
+    path: () => "/dashboard?from=2026-01&to=2026-12",
+    allowed: DASHBOARD_STAFF,
+    hidden: NOT_STAFF,
+  },
+  {
+    route: "GET /dashboard?organisationId= (one customer)",
+    method: "GET",
+    path: (c) => `/dashboard?organisationId=${c.acme.organisationId}`,
+    allowed: [...CUSTOMER, ...DASHBOARD_STAFF],
   },
 ];
 
@@ -691,6 +736,21 @@ const ROUTES: RouteCase[] = [
     method: "GET",
     path: async (c) => `/invoices/${await anInvoice(c)}`,
     allowed: BILLING_READERS,
+  },
+  {
+    route: "GET /jobs/dead",
+    method: "GET",
+    path: () => "/jobs/dead",
+    allowed: ["staff:admin"],
+    hidden: PROVIDER_WIDE_HIDDEN,
+  },
+  {
+    route: "POST /jobs/:jobId/retry",
+    method: "POST",
+    path: async (c) => `/jobs/${await freshDeadJob(c)}/retry`,
+    body: () => ({}),
+    allowed: ["staff:admin"],
+    hidden: PROVIDER_WIDE_HIDDEN,
   },
 ];
 

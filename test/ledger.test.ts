@@ -6,7 +6,7 @@ import { costCentreOf, exportJournalCsvText, isCostCentreKey } from "../src/ledg
 import { ledgerBalances, listJournalEntries, parsePeriod, trialBalance } from "../src/ledger/balances.js";
 import { LEDGER_CODES, type LedgerCode } from "../src/ledger/chart.js";
 import { type JournalEntryInput, reversedLines, transfer } from "../src/ledger/journal.js";
-import { postJournalEntry } from "../src/ledger/post-journal-entry.js";
+import { insertJournalEntry, postJournalEntry } from "../src/ledger/post-journal-entry.js";
 import { createAccount } from "../src/organisations/create-account.js";
 import { fixedClock } from "../src/shared/clock.js";
 import type { Services } from "../src/shared/context.js";
@@ -225,6 +225,60 @@ describe.each(engines)("ledger on %s", (engine) => {
       await expect(
         inTransaction(services.store, (tx) => postJournalEntry(tx, services, TEST_CTX, input)),
       ).rejects.toThrow(/exceeds 9007199254740991 minor units/);
+    });
+
+    it("writes through one statement once the ledger accounts exist, to the same rows as the first posting", async () => {
+      // A fresh currency: the first posting creates its ledger accounts, the second finds them.
+      const lines = (minor: bigint) =>
+        transfer(
+          { code: "customer_credit", accountId: org.accountId },
+          { code: "refunds_payable", accountId: null },
+          "CHF",
+          minor,
+        );
+      const first = await inTransaction(services.store, (tx) =>
+        postJournalEntry(tx, services, TEST_CTX, entry(org.organisationId, { lines: lines(700n) })),
+      );
+      const second = await inTransaction(services.store, (tx) =>
+        postJournalEntry(tx, services, TEST_CTX, entry(org.organisationId, { lines: lines(300n) })),
+      );
+      const firstLines = await linesOf(first.entry.id);
+      const secondLines = await linesOf(second.entry.id);
+      expect(new Set(secondLines.map((l) => l.ledger_account_id))).toEqual(
+        new Set(firstLines.map((l) => l.ledger_account_id)),
+      );
+      expect(secondLines.map((l) => Number(l.amount_minor)).sort((a, b) => a - b)).toEqual([-300, 300]);
+    });
+
+    it("has the database refuse an unbalanced entry that skips the code's check (both write paths)", async () => {
+      const unbalanced = (key: string) =>
+        entry(org.organisationId, {
+          postingKey: key,
+          lines: [
+            { code: "refunds_contra_revenue", accountId: null, currency: "USD", amountMinor: 1250n },
+            { code: "refunds_payable", accountId: null, currency: "USD", amountMinor: -1249n },
+          ],
+        });
+      const at = services.clock.now().toISOString();
+      await expect(
+        inTransaction(services.store, (tx) =>
+          insertJournalEntry(tx, TEST_CTX, unbalanced("skip:1"), at, services.store.capabilities),
+        ),
+      ).rejects.toThrow(/does not balance per currency/);
+      await expect(
+        inTransaction(services.store, (tx) =>
+          insertJournalEntry(tx, TEST_CTX, unbalanced("skip:2"), at, {
+            ...services.store.capabilities,
+            writableCtes: false,
+          }),
+        ),
+      ).rejects.toThrow(/does not balance per currency/);
+      const rows = await services.store.db
+        .selectFrom("journal_entries")
+        .select("id")
+        .where("posting_key", "in", ["skip:1", "skip:2"])
+        .execute();
+      expect(rows).toHaveLength(0);
     });
   });
 

@@ -1,20 +1,37 @@
-import { type ReactNode, useEffect } from "react";
+import { lazy, type ReactNode, Suspense, useEffect, useId } from "react";
 import { Empty, ErrorState, Loading, PageTitle } from "./components/ui";
 import type { MessageKey } from "./i18n/dictionary";
 import { LANGUAGE_NAMES, LANGUAGES } from "./i18n/dictionary";
 import { useI18n } from "./i18n/i18n";
 import { viewerTimeZone } from "./lib/dates";
+import { IdentityLinksPage } from "./pages/compliance/identity-links";
+import { KycQueuePage } from "./pages/compliance/kyc-queue";
+import { KycReviewPage } from "./pages/compliance/kyc-review";
+import { isCompliance } from "./pages/compliance/shared";
 import { BillsPage } from "./pages/customer/bills";
 import { CasePage } from "./pages/customer/case";
 import { ChargePage } from "./pages/customer/charge";
 import { FindingsPage } from "./pages/customer/findings";
+import { ImportsPage } from "./pages/customer/imports";
+import { KycPage } from "./pages/customer/kyc";
 import { OverviewPage } from "./pages/customer/overview";
 import { RequestBuilderPage } from "./pages/customer/request-builder";
+import { seesDashboard } from "./pages/dashboard/access";
+import { LedgerPage } from "./pages/finance/ledger";
+import { PayoutsPage } from "./pages/finance/payouts";
+import { ReconciliationPage } from "./pages/finance/reconciliation";
+import { ReconciliationsPage } from "./pages/finance/reconciliations";
+import { isFinance } from "./pages/finance/shared";
 import { QueuePage } from "./pages/reviewer/queue";
 import { WorkbenchPage } from "./pages/reviewer/workbench";
 import { SignInPage } from "./pages/sign-in";
 import { Link, navigate, parseRoute, paths, type Route, useLocation } from "./router";
 import { type Abilities, abilitiesOf, useSession } from "./session";
+
+// Loaded on first visit: the dashboard brings the charting library, which no other page needs.
+const DashboardPage = lazy(() =>
+  import("./pages/dashboard/dashboard").then((m) => ({ default: m.DashboardPage })),
+);
 
 interface NavItem {
   href: string;
@@ -24,18 +41,50 @@ interface NavItem {
   show(a: Abilities): boolean;
 }
 
-/** The navigation, per side. Compliance, finance and dashboards add rows here (see README "Console"). */
+/** The navigation, per side and role (see README "The web console"). */
 const NAV: readonly NavItem[] = [
   { href: paths.overview(), label: "nav.overview", routes: ["overview", "case"], show: (a) => a.isCustomer },
   { href: paths.bills(), label: "nav.bills", routes: ["bills", "charge"], show: (a) => a.isCustomer },
   { href: paths.findings(), label: "nav.findings", routes: ["findings"], show: (a) => a.isCustomer },
-  { href: paths.newRequest(), label: "nav.newRequest", routes: ["newRequest"], show: (a) => a.canFile },
+  {
+    href: paths.newRequest(),
+    label: "nav.newRequest",
+    routes: ["newRequest"],
+    show: (a) => a.canFile || a.isAgent,
+  },
+  { href: paths.imports(), label: "nav.imports", routes: ["imports"], show: (a) => a.isCustomer },
+  { href: paths.kyc(), label: "nav.kyc", routes: ["kyc"], show: (a) => a.isCustomer },
   { href: paths.queue(), label: "nav.queue", routes: ["queue", "workbench"], show: (a) => a.isReviewer },
+  {
+    href: paths.complianceKyc(),
+    label: "nav.complianceKyc",
+    routes: ["complianceKyc", "complianceKycReview"],
+    show: isCompliance,
+  },
+  {
+    href: paths.complianceLinks(),
+    label: "nav.complianceLinks",
+    routes: ["complianceLinks"],
+    show: isCompliance,
+  },
+  { href: paths.financePayouts(), label: "nav.financePayouts", routes: ["financePayouts"], show: isFinance },
+  {
+    href: paths.financeReconciliations(),
+    label: "nav.financeReconciliation",
+    routes: ["financeReconciliations", "financeReconciliation"],
+    show: isFinance,
+  },
+  { href: paths.financeLedger(), label: "nav.financeLedger", routes: ["financeLedger"], show: isFinance },
+  { href: paths.dashboard(), label: "nav.dashboard", routes: ["dashboard"], show: seesDashboard },
 ];
 
 function homeOf(a: Abilities): string {
   if (a.isCustomer) return paths.overview();
   if (a.isReviewer) return paths.queue();
+  if (a.isAgent) return paths.newRequest();
+  if (isCompliance(a)) return paths.complianceKyc();
+  if (isFinance(a)) return paths.financePayouts();
+  if (seesDashboard(a)) return paths.dashboard();
   return paths.home();
 }
 
@@ -57,6 +106,32 @@ function LanguageSwitch() {
         </button>
       ))}
     </div>
+  );
+}
+
+/** For a user in several customer organisations: which one the customer pages show. */
+function OrganisationSwitch({ abilities }: { abilities: Abilities }) {
+  const { t } = useI18n();
+  const { setOrganisation } = useSession();
+  const id = useId();
+  return (
+    <span className="org-switch">
+      <label htmlFor={id}>{t("org.switch")}</label>
+      <select
+        id={id}
+        value={abilities.organisation?.id ?? ""}
+        onChange={(e) => {
+          setOrganisation(e.target.value);
+          navigate(paths.overview());
+        }}
+      >
+        {abilities.memberships.map((m) => (
+          <option key={m.organisationId} value={m.organisationId}>
+            {m.name}
+          </option>
+        ))}
+      </select>
+    </span>
   );
 }
 
@@ -99,6 +174,7 @@ function Shell({
         )}
         <div className="top-actions">
           <LanguageSwitch />
+          {abilities && abilities.memberships.length > 1 && <OrganisationSwitch abilities={abilities} />}
           {abilities && (
             <>
               <span className="who">
@@ -141,6 +217,9 @@ function pageFor(route: Route, a: Abilities): ReactNode {
   const customer = (page: ReactNode) =>
     a.isCustomer && a.organisation ? page : <NotAvailable message="page.customersOnly" />;
   const reviewer = (page: ReactNode) => (a.isReviewer ? page : <NotAvailable message="page.reviewersOnly" />);
+  const compliance = (page: ReactNode) =>
+    isCompliance(a) ? page : <NotAvailable message="page.complianceOnly" />;
+  const finance = (page: ReactNode) => (isFinance(a) ? page : <NotAvailable message="page.financeOnly" />);
   switch (route.name) {
     case "signIn":
       return <Redirect to={homeOf(a)} />;
@@ -159,20 +238,55 @@ function pageFor(route: Route, a: Abilities): ReactNode {
     case "findings":
       return customer(<FindingsPage abilities={a} />);
     case "newRequest":
-      return customer(<RequestBuilderPage abilities={a} params={route.params} />);
+      // Support agents file phone and chat requests on a customer's behalf.
+      return a.isAgent ? (
+        <RequestBuilderPage abilities={a} params={route.params} />
+      ) : (
+        customer(<RequestBuilderPage abilities={a} params={route.params} />)
+      );
     case "case":
-      return customer(<CasePage abilities={a} caseId={route.caseId} />);
+      return a.isAgent ? (
+        <CasePage abilities={a} caseId={route.caseId} />
+      ) : (
+        customer(<CasePage abilities={a} caseId={route.caseId} />)
+      );
+    case "imports":
+      return customer(<ImportsPage abilities={a} />);
+    case "kyc":
+      return customer(<KycPage abilities={a} params={route.params} />);
     case "queue":
       return reviewer(<QueuePage params={route.params} />);
     case "workbench":
       return reviewer(<WorkbenchPage abilities={a} caseId={route.caseId} />);
+    case "complianceKyc":
+      return compliance(<KycQueuePage />);
+    case "complianceKycReview":
+      return compliance(<KycReviewPage accountId={route.accountId} />);
+    case "complianceLinks":
+      return compliance(<IdentityLinksPage params={route.params} />);
+    case "financePayouts":
+      return finance(<PayoutsPage params={route.params} />);
+    case "financeReconciliations":
+      return finance(<ReconciliationsPage />);
+    case "financeReconciliation":
+      return finance(<ReconciliationPage reconciliationId={route.reconciliationId} />);
+    case "financeLedger":
+      return finance(<LedgerPage params={route.params} />);
+    case "dashboard":
+      return seesDashboard(a) ? (
+        <Suspense fallback={<Loading />}>
+          <DashboardPage abilities={a} params={route.params} />
+        </Suspense>
+      ) : (
+        <NotAvailable message="page.dashboardNotForRole" />
+      );
     case "notFound":
       return <NotAvailable message="page.notFound" />;
   }
 }
 
 export function App() {
-  const { state, reload } = useSession();
+  const { state, reload, organisationId } = useSession();
   const location = useLocation();
   const route = parseRoute(location.pathname, location.search);
   if (state.status === "loading")
@@ -193,7 +307,7 @@ export function App() {
         <SignInPage />
       </Shell>
     );
-  const abilities = abilitiesOf(state.session, state.organisations);
+  const abilities = abilitiesOf(state.session, state.organisations, organisationId ?? undefined);
   return (
     <Shell abilities={abilities} route={route}>
       {/* A new key per location: each page starts fresh, with its own loading state. */}

@@ -2,8 +2,8 @@ import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from
 
 /**
  * The console's routes. Client routes live under /app/ (the server answers index.html there); `/` is
- * the sign-in page. Compliance, finance and dashboard pages slot in as more members of `Route` and
- * more rows of PATTERNS, with their nav entry in app.tsx.
+ * the sign-in page. Each page is a member of `Route` and a row of PATTERNS, with its nav entry in
+ * app.tsx.
  */
 export type Route =
   | { name: "signIn" }
@@ -16,6 +16,16 @@ export type Route =
   | { name: "case"; caseId: string }
   | { name: "queue"; params: URLSearchParams }
   | { name: "workbench"; caseId: string }
+  | { name: "imports" }
+  | { name: "kyc"; params: URLSearchParams }
+  | { name: "complianceKyc" }
+  | { name: "complianceKycReview"; accountId: string }
+  | { name: "complianceLinks"; params: URLSearchParams }
+  | { name: "financePayouts"; params: URLSearchParams }
+  | { name: "financeReconciliations" }
+  | { name: "financeReconciliation"; reconciliationId: string }
+  | { name: "financeLedger"; params: URLSearchParams }
+  | { name: "dashboard"; params: URLSearchParams }
   | { name: "notFound" };
 
 type Builder = (match: RegExpExecArray, params: URLSearchParams) => Route;
@@ -31,6 +41,19 @@ const PATTERNS: Array<[RegExp, Builder]> = [
   [/^\/app\/cases\/([\w-]+)$/, (m) => ({ name: "case", caseId: m[1]! })],
   [/^\/app\/review\/queue$/, (_m, params) => ({ name: "queue", params })],
   [/^\/app\/review\/cases\/([\w-]+)$/, (m) => ({ name: "workbench", caseId: m[1]! })],
+  [/^\/app\/imports$/, () => ({ name: "imports" })],
+  [/^\/app\/kyc$/, (_m, params) => ({ name: "kyc", params })],
+  [/^\/app\/compliance\/kyc$/, () => ({ name: "complianceKyc" })],
+  [/^\/app\/compliance\/kyc\/([\w-]+)$/, (m) => ({ name: "complianceKycReview", accountId: m[1]! })],
+  [/^\/app\/compliance\/links$/, (_m, params) => ({ name: "complianceLinks", params })],
+  [/^\/app\/finance\/payouts$/, (_m, params) => ({ name: "financePayouts", params })],
+  [/^\/app\/finance\/reconciliation$/, () => ({ name: "financeReconciliations" })],
+  [
+    /^\/app\/finance\/reconciliation\/([\w-]+)$/,
+    (m) => ({ name: "financeReconciliation", reconciliationId: m[1]! }),
+  ],
+  [/^\/app\/finance\/ledger$/, (_m, params) => ({ name: "financeLedger", params })],
+  [/^\/app\/dashboard$/, (_m, params) => ({ name: "dashboard", params })],
 ];
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -53,6 +76,18 @@ export const paths = {
   case: (id: string) => `/app/cases/${encodeURIComponent(id)}`,
   queue: (q = "") => `/app/review/queue${q}`,
   workbench: (id: string) => `/app/review/cases/${encodeURIComponent(id)}`,
+  imports: () => "/app/imports",
+  kyc: (accountId?: string) => (accountId ? `/app/kyc?account=${encodeURIComponent(accountId)}` : "/app/kyc"),
+  complianceKyc: () => "/app/compliance/kyc",
+  complianceKycReview: (accountId: string) => `/app/compliance/kyc/${encodeURIComponent(accountId)}`,
+  complianceLinks: (accountId?: string) =>
+    accountId ? `/app/compliance/links?account=${encodeURIComponent(accountId)}` : "/app/compliance/links",
+  financePayouts: (status = "") =>
+    status ? `/app/finance/payouts?status=${encodeURIComponent(status)}` : "/app/finance/payouts",
+  financeReconciliations: () => "/app/finance/reconciliation",
+  financeReconciliation: (id: string) => `/app/finance/reconciliation/${encodeURIComponent(id)}`,
+  financeLedger: (q = "") => `/app/finance/ledger${q}`,
+  dashboard: (q = "") => `/app/dashboard${q}`,
 };
 
 const NAVIGATED = "refund-desk:navigated";

@@ -14,12 +14,24 @@ export type SessionState =
 
 interface SessionApi {
   state: SessionState;
+  /** The customer organisation chosen by a user who belongs to several (null: the first). */
+  organisationId: string | null;
+  setOrganisation(id: string): void;
   reload(): Promise<void>;
   signIn(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
 }
 
 const SessionContext = createContext<SessionApi | null>(null);
+const ORGANISATION_KEY = "refund-desk.organisation";
+
+function storedOrganisation(): string | null {
+  try {
+    return localStorage.getItem(ORGANISATION_KEY);
+  } catch {
+    return null;
+  }
+}
 
 async function loadSession(): Promise<SessionState> {
   try {
@@ -37,6 +49,11 @@ async function loadSession(): Promise<SessionState> {
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: "loading" });
+  const [organisationId, setOrganisationId] = useState<string | null>(storedOrganisation);
+  const setOrganisation = useCallback((id: string) => {
+    localStorage.setItem(ORGANISATION_KEY, id);
+    setOrganisationId(id);
+  }, []);
   const reload = useCallback(async () => setState(await loadSession()), []);
   useEffect(() => {
     void reload();
@@ -48,6 +65,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const value = useMemo<SessionApi>(
     () => ({
       state,
+      organisationId,
+      setOrganisation,
       reload,
       signIn: async (email, password) => {
         const res = await api<{ csrfToken: string }>("POST", "/auth/login", { email, password });
@@ -63,7 +82,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         }
       },
     }),
-    [state, reload],
+    [state, reload, organisationId, setOrganisation],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
@@ -84,6 +103,10 @@ export interface Abilities {
   isCustomer: boolean;
   canFile: boolean;
   isReviewer: boolean;
+  /** A support agent: files phone and chat requests on a customer's behalf. */
+  isAgent: boolean;
+  /** Every customer organisation the user belongs to, for the organisation switch. */
+  memberships: Array<{ organisationId: string; name: string; role: string }>;
   providerRoles: string[];
 }
 
@@ -103,6 +126,12 @@ export function abilitiesOf(
     isCustomer: membership !== null,
     canFile: membership !== null && FILING_ROLES.includes(membership.role),
     isReviewer: session.providerRoles.some((r) => REVIEW_ROLES.includes(r)),
+    isAgent: session.providerRoles.includes("support_agent"),
+    memberships: session.memberships.map((m) => ({
+      organisationId: m.organisationId,
+      name: organisations.find((o) => o.id === m.organisationId)?.name ?? m.organisationId,
+      role: m.role,
+    })),
     providerRoles: session.providerRoles,
   };
 }

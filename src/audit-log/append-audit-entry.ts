@@ -1,6 +1,6 @@
 import { newId } from "../shared/ids.js";
 import type { DialectCapabilities, Tx } from "../store/database.js";
-import { entryHash, GENESIS_HASH } from "./chain.js";
+import { entryHash, GENESIS_HASH, hashInputMiddle } from "./chain.js";
 
 /** Who did it: `usr_…`, `tok_…`, or `system:<name>` for the CLI, jobs and webhooks. */
 export type ActorRef = string;
@@ -19,39 +19,51 @@ export interface AuditEntryInput {
 
 /**
  * Appends one entry inside the caller's transaction, so the entry exists exactly when the
- * change it records does. The head row lock (PostgreSQL) orders concurrent writers.
+ * change it records does. On PostgreSQL the entry is linked into the chain while the transaction
+ * commits (migration 0008), so concurrent writers hold the chain's head only for their commit;
+ * SQLite, with one writer at a time, links it here.
  */
 export async function appendAuditEntry(
   tx: Tx,
   caps: DialectCapabilities,
   input: AuditEntryInput,
-): Promise<{ seq: number; id: string }> {
-  let headQuery = tx.selectFrom("audit_log_head").select(["seq", "hash"]).where("id", "=", 1);
-  if (caps.rowLocks) headQuery = headQuery.forUpdate();
-  let head = await headQuery.executeTakeFirst();
+): Promise<{ id: string }> {
+  // Stored text is UTF-8: a lone surrogate would be stored as U+FFFD but hashed as itself, and
+  // the entry would then fail verification. Hash what is stored.
+  const text = <T extends string | null>(s: T): T => (s === null ? s : (s.toWellFormed() as T));
+  const fields = {
+    id: newId("auditEntry"),
+    at: input.at,
+    actor: text(input.actor),
+    action: text(input.action),
+    subject_type: text(input.subjectType),
+    subject_id: text(input.subjectId),
+    organisation_id: text(input.organisationId),
+    summary: JSON.stringify(input.summary),
+    request_id: text(input.requestId),
+  };
+  if (caps.writableCtes) {
+    await tx
+      .insertInto("audit_log_pending")
+      .values({ ...fields, hash_input: hashInputMiddle(fields) })
+      .execute();
+    return { id: fields.id };
+  }
+  let head = await tx
+    .selectFrom("audit_log_head")
+    .select(["seq", "hash"])
+    .where("id", "=", 1)
+    .executeTakeFirst();
   if (!head) {
-    // First entry ever: create the head; a concurrent first writer hits the primary key.
     await tx.insertInto("audit_log_head").values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute();
     head = { seq: 0, hash: GENESIS_HASH };
   }
-  const entry = {
-    seq: head.seq + 1,
-    id: newId("auditEntry"),
-    at: input.at,
-    actor: input.actor,
-    action: input.action,
-    subject_type: input.subjectType,
-    subject_id: input.subjectId,
-    organisation_id: input.organisationId,
-    summary: JSON.stringify(input.summary),
-    request_id: input.requestId,
-    prev_hash: head.hash,
-  };
+  const entry = { seq: head.seq + 1, ...fields, prev_hash: head.hash };
   const hash = entryHash(entry);
   await tx
     .insertInto("audit_log")
     .values({ ...entry, hash })
     .execute();
   await tx.updateTable("audit_log_head").set({ seq: entry.seq, hash }).where("id", "=", 1).execute();
-  return { seq: entry.seq, id: entry.id };
+  return { id: entry.id };
 }

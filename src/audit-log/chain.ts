@@ -12,20 +12,31 @@ export type ChainedFields = Omit<AuditLogTable, "hash">;
 
 export function entryHash(entry: ChainedFields): string {
   // A JSON array fixes field order and escaping, so the hash input is unambiguous.
-  const canonical = JSON.stringify([
-    entry.seq,
-    entry.id,
-    entry.at,
-    entry.actor,
-    entry.action,
-    entry.subject_type,
-    entry.subject_id,
-    entry.organisation_id,
-    entry.summary,
-    entry.request_id,
-    entry.prev_hash,
-  ]);
+  const canonical = JSON.stringify([entry.seq, ...contentFields(entry), entry.prev_hash]);
   return createHash("sha256").update(canonical).digest("hex");
+}
+
+type ContentFields = Omit<ChainedFields, "seq" | "prev_hash">;
+
+const contentFields = (entry: ContentFields) => [
+  entry.id,
+  entry.at,
+  entry.actor,
+  entry.action,
+  entry.subject_type,
+  entry.subject_id,
+  entry.organisation_id,
+  entry.summary,
+  entry.request_id,
+];
+
+/**
+ * The hash input of an entry whose chain fields the database fills in (migration 0008):
+ * `'[' + seq + middle + prev_hash + '"]'` is exactly the text `entryHash` hashes (a JSON array's
+ * elements are joined by commas; seq is an integer and prev_hash is hex, so neither needs escaping).
+ */
+export function hashInputMiddle(entry: ContentFields): string {
+  return `,${JSON.stringify(contentFields(entry)).slice(1, -1)},"`;
 }
 
 export type ChainBreak =

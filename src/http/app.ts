@@ -10,19 +10,23 @@ import { caseRoutes } from "../cases/routes.js";
 import { chargeRoutes } from "../charges/routes.js";
 import { consoleRoutes } from "../console/routes.js";
 import { creditRoutes } from "../credits/routes.js";
+import { dashboardRoutes } from "../dashboard/routes.js";
 import { findingRoutes } from "../findings/routes.js";
 import { identityRoutes } from "../identity/routes.js";
 import { importRoutes } from "../imports/routes.js";
 import { kycRoutes } from "../kyc/routes.js";
 import { ledgerRoutes } from "../ledger/routes.js";
 import { notificationRoutes } from "../notifications/routes.js";
+import { createMetrics, type Metrics, registerRequestMetrics } from "../operations/metrics.js";
+import { registerMetricsAccess } from "../operations/metrics-access.js";
+import { deadLetterRoutes, probeRoutes } from "../operations/routes.js";
+import { setSecurityHeaders } from "../operations/security-headers.js";
 import { organisationRoutes } from "../organisations/routes.js";
 import { reconciliationRoutes } from "../reconciliation/routes.js";
 import { payoutRoutes } from "../settlement/routes.js";
 import type { Services } from "../shared/context.js";
 import { ERROR_CODES, type ErrorCode, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
-import { migrationsAreCurrent } from "../store/migrations/index.js";
 import { callerKey, registerAuthentication } from "./auth.js";
 import { registerIdempotency } from "./idempotency.js";
 import { problemType, sendProblem, toProblem } from "./problem-details.js";
@@ -33,6 +37,8 @@ export type App = FastifyInstance;
 export interface AppOptions {
   /** pino options; false in tests that do not read logs. */
   logger?: FastifyServerOptions["logger"];
+  /** Prometheus metrics this process reports at `/metrics` (`serve` shares them with its worker); new ones by default. */
+  metrics?: Metrics;
 }
 
 /** Secrets and identity data never reach the logs. */
@@ -73,11 +79,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     sendProblem(reply, toProblem(notFound(`${request.method} ${request.url.split("?")[0]}`), request)),
   );
   app.addHook("onSend", async (request, reply, payload) => {
-    reply.header("x-request-id", String(request.id));
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
+    setSecurityHeaders(request, reply);
     return payload;
   });
+  const metrics = options.metrics ?? createMetrics(services);
+  registerRequestMetrics(app, metrics);
 
   await app.register(cookie);
   await app.register(multipart, {
@@ -109,6 +115,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.addHook("preValidation", async (request) => {
     if (request.method === "POST" && request.body === undefined) request.body = {};
   });
+  // Before authentication: the scraper's bearer token is not an API token.
+  registerMetricsAccess(app, config.metricsToken);
   registerAuthentication(app, services);
   // Registered after authentication so limits are per principal where there is one.
   await app.register(rateLimit, {
@@ -121,22 +129,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerIdempotency(app, services);
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/healthz", { schema: { tags: ["operations"], summary: "The process is alive" } }, async () => ({
-    status: "ok",
-  }));
-  app.get(
-    "/readyz",
-    { schema: { tags: ["operations"], summary: "Database reachable and migrations current" } },
-    async (_req, reply) => {
-      try {
-        const current = await migrationsAreCurrent(services.store);
-        if (!current) return reply.code(503).send({ status: "migrations_pending" });
-        return { status: "ready" };
-      } catch {
-        return reply.code(503).send({ status: "database_unreachable" });
-      }
-    },
-  );
+  await app.register(async (scope) => probeRoutes(scope, services, metrics));
   app.get<{ Params: { slug: string } }>(
     "/problems/:slug",
     { schema: { hide: true } },
@@ -161,6 +154,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (scope) => payoutRoutes(scope, services));
   await app.register(async (scope) => ledgerRoutes(scope, services));
   await app.register(async (scope) => reconciliationRoutes(scope, services));
+  await app.register(async (scope) => dashboardRoutes(scope, services));
+  await app.register(async (scope) => deadLetterRoutes(scope, services));
   await app.register(consoleRoutes);
   return app;
 }

@@ -38,6 +38,10 @@ export const ACTIONS = [
   "audit_log.read",
   "users.manage",
   "webhooks.manage",
+  /** The dashboard's refund figures: an organisation's own, or every customer's for provider staff. */
+  "dashboard.read",
+  /** Operations: reading dead jobs and sending them back to the queue (provider-wide, admins). */
+  "jobs.manage",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -49,6 +53,7 @@ const CUSTOMER_READ: readonly Action[] = [
   "refunds.read",
   "kyc.read",
   "ledger.read",
+  "dashboard.read",
 ];
 
 /** NOTE: only owner, billing_admin and billing_contact (and scoped tokens) may request refunds. */
@@ -84,7 +89,13 @@ const STAFF_READ: readonly Action[] = ["organisation.read", "account.read", "mem
 
 /** Provider staff act on every customer organisation, within their role. */
 export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
-  support_agent: [...STAFF_READ, "billing.read", "refunds.read", "refunds.request_on_behalf"],
+  support_agent: [
+    ...STAFF_READ,
+    "billing.read",
+    "refunds.read",
+    "refunds.request_on_behalf",
+    "dashboard.read",
+  ],
   reviewer: [
     ...STAFF_READ,
     "billing.read",
@@ -92,6 +103,7 @@ export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
     "refunds.review",
     "identity_links.read",
     "ledger.read",
+    "dashboard.read",
   ],
   senior_reviewer: [
     ...STAFF_READ,
@@ -101,6 +113,7 @@ export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
     "refunds.review_senior",
     "identity_links.read",
     "ledger.read",
+    "dashboard.read",
   ],
   compliance_officer: [
     ...STAFF_READ,
@@ -117,6 +130,7 @@ export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
     "reconciliation.run",
     "payouts.manage",
     "invoices.run",
+    "dashboard.read",
   ],
   admin: [
     ...STAFF_READ,
@@ -132,6 +146,8 @@ export const PROVIDER_ROLE_ACTIONS: Record<ProviderRole, readonly Action[]> = {
     "invoices.run",
     "audit_log.read",
     "users.manage",
+    "dashboard.read",
+    "jobs.manage",
   ],
 };
 

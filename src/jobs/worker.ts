@@ -9,12 +9,27 @@ export type JobHandler = (
   job: JobTable,
 ) => Promise<void>;
 
+/** The part of a pino logger the worker uses: each job logs through a child carrying its id. */
+export interface JobLogger {
+  child(bindings: Record<string, unknown>): JobLogger;
+  info(obj: Record<string, unknown>, message: string): void;
+  warn(obj: Record<string, unknown>, message: string): void;
+  error(obj: Record<string, unknown>, message: string): void;
+}
+
+/** How one run of a job ended: done, queued again for a later attempt, or out of attempts. */
+export type JobOutcome = "succeeded" | "retry" | "dead";
+
 export interface WorkerOptions {
   workerId: string;
   pollMs?: number;
   /** A claimed job not finished by then is presumed abandoned (its worker died) and retried. */
   leaseMs?: number;
   onError?: (job: JobTable, error: unknown) => void;
+  /** One log line per run (succeeded, or failed with its error), with `jobId`, `kind` and `attempt`. */
+  logger?: JobLogger;
+  /** Called after each run is recorded (metrics). */
+  onFinished?: (job: JobTable, outcome: JobOutcome, seconds: number) => void;
 }
 
 export interface Worker {
@@ -54,7 +69,7 @@ export async function claimJob(
   return result.rows[0] ?? null;
 }
 
-async function finish(services: Services, job: JobTable, error: unknown): Promise<void> {
+async function finish(services: Services, job: JobTable, error: unknown): Promise<JobOutcome> {
   const now = services.clock.now();
   const db = services.store.db;
   if (error === null) {
@@ -63,7 +78,7 @@ async function finish(services: Services, job: JobTable, error: unknown): Promis
       .set({ status: "succeeded", finished_at: now.toISOString(), locked_by: null, locked_until: null })
       .where("id", "=", job.id)
       .execute();
-    return;
+    return "succeeded";
   }
   const message = error instanceof Error ? error.message : String(error);
   const dead = job.attempts >= job.max_attempts;
@@ -79,6 +94,7 @@ async function finish(services: Services, job: JobTable, error: unknown): Promis
     })
     .where("id", "=", job.id)
     .execute();
+  return dead ? "dead" : "retry";
 }
 
 export function startWorker(
@@ -96,14 +112,22 @@ export function startWorker(
     const job = await claimJob(services, options.workerId, leaseMs);
     if (!job) return false;
     const handler = handlers[job.kind as JobKind];
+    const log = options.logger?.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+    const started = performance.now();
+    let outcome: JobOutcome;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(services, JSON.parse(job.payload) as Record<string, unknown>, job);
-      await finish(services, job, null);
+      outcome = await finish(services, job, null);
+      log?.info({ durationMs: Math.round(performance.now() - started) }, "job succeeded");
     } catch (error) {
       options.onError?.(job, error);
-      await finish(services, job, error);
+      outcome = await finish(services, job, error);
+      const fields = { err: error, durationMs: Math.round(performance.now() - started), outcome };
+      if (outcome === "dead") log?.error(fields, "job failed for the last time: dead");
+      else log?.warn(fields, "job failed; it will be retried");
     }
+    options.onFinished?.(job, outcome, (performance.now() - started) / 1000);
     return true;
   }
 
@@ -124,7 +148,10 @@ export function startWorker(
   const tick = () => {
     if (stopped) return;
     drain()
-      .catch((error) => options.onError?.({ id: "-", kind: "-" } as JobTable, error))
+      .catch((error) => {
+        options.logger?.error({ err: error, workerId: options.workerId }, "job worker poll failed");
+        options.onError?.({ id: "-", kind: "-" } as JobTable, error);
+      })
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, pollMs);
       });

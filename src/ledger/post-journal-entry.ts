@@ -1,9 +1,10 @@
+import { sql } from "kysely";
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import { minorUnitsForStore } from "../money/index.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
-import type { Tx } from "../store/database.js";
+import type { DialectCapabilities, Tx } from "../store/database.js";
 import type { JournalEntryTable } from "../store/schema.js";
 import { PER_ACCOUNT_CODES } from "./chart.js";
 import { type JournalEntryInput, type JournalLineInput, journalProblems } from "./journal.js";
@@ -88,7 +89,7 @@ export async function postJournalEntry(
   if (problems.length)
     throw new AppError("internal", `Unbalanced journal entry ${entry.postingKey}: ${problems.join("; ")}`);
   const at = services.clock.now().toISOString();
-  const result = await insertJournalEntry(tx, ctx, entry, at);
+  const result = await insertJournalEntry(tx, ctx, entry, at, services.store.capabilities);
   if (!result.created) return result;
   await appendAuditEntry(tx, services.store.capabilities, {
     actor: ctx.actor,
@@ -121,25 +122,10 @@ export async function insertJournalEntry(
   ctx: WriteContext,
   entry: JournalEntryInput,
   at: string,
+  caps: DialectCapabilities,
 ): Promise<{ entry: JournalEntryTable; created: boolean }> {
-  const existing = await tx
-    .selectFrom("journal_entries")
-    .selectAll()
-    .where("posting_key", "=", entry.postingKey)
-    .executeTakeFirst();
-  if (existing) return { entry: existing, created: false };
   const id = newId("journalEntry");
-  const accounts = await ledgerAccountIds(tx, entry.organisationId, entry.lines, at);
-  const lines = entry.lines.map((line, i) => ({
-    id: newId("journalLine"),
-    entry_id: id,
-    ledger_account_id: accounts[i]!,
-    currency: line.currency,
-    amount_minor: minorUnitsForStore(line.amountMinor),
-  }));
-  // Lines first, then the header: the header's trigger checks the lines balance.
-  await tx.insertInto("journal_lines").values(lines).execute();
-  const row: JournalEntryTable = {
+  const header: JournalEntryTable = {
     id,
     organisation_id: entry.organisationId,
     kind: entry.kind,
@@ -150,11 +136,72 @@ export async function insertJournalEntry(
     credit_id: entry.creditId ?? null,
     invoice_id: entry.invoiceId ?? null,
     reverses_entry_id: entry.reversesEntryId ?? null,
-    line_count: lines.length,
+    line_count: entry.lines.length,
     effective_at: entry.effectiveAt,
     created_by: ctx.actor,
     created_at: at,
   };
-  await tx.insertInto("journal_entries").values(row).execute();
-  return { entry: row, created: true };
+  // PostgreSQL: one statement when the ledger accounts exist (every posting but an account's first).
+  if (caps.writableCtes && (await insertInOneStatement(tx, entry, header)))
+    return { entry: header, created: true };
+  const existing = await tx
+    .selectFrom("journal_entries")
+    .selectAll()
+    .where("posting_key", "=", entry.postingKey)
+    .executeTakeFirst();
+  if (existing) return { entry: existing, created: false };
+  const accounts = await ledgerAccountIds(tx, entry.organisationId, entry.lines, at);
+  const lines = entry.lines.map((line, i) => ({
+    id: newId("journalLine"),
+    entry_id: id,
+    ledger_account_id: accounts[i]!,
+    currency: line.currency,
+    amount_minor: minorUnitsForStore(line.amountMinor),
+  }));
+  // Lines first, then the header: the header's trigger checks the lines balance.
+  await tx.insertInto("journal_lines").values(lines).execute();
+  await tx.insertInto("journal_entries").values(header).execute();
+  return { entry: header, created: true };
+}
+
+/**
+ * Lines and header in one statement: each line finds its ledger account, nothing is written when
+ * the posting key is taken or an account is missing (false: the caller takes the general path),
+ * and the header is inserted only after every line (its trigger then sees them all, as it does
+ * when they come in two statements).
+ */
+async function insertInOneStatement(
+  tx: Tx,
+  entry: JournalEntryInput,
+  header: JournalEntryTable,
+): Promise<boolean> {
+  const n = entry.lines.length;
+  const input = sql.join(
+    entry.lines.map(
+      (line) =>
+        sql`(${newId("journalLine")}::text, ${line.code}::text, ${ownerOf(line) ?? ""}::text, ${line.currency}::text, ${minorUnitsForStore(line.amountMinor)}::bigint)`,
+    ),
+  );
+  const h = header;
+  const result = await sql<{ id: string }>`
+    with input (line_id, code, account_id, currency, amount_minor) as (values ${input}),
+    resolved as (
+      select input.line_id, input.currency, input.amount_minor, a.id as ledger_account_id
+      from input join ledger_accounts a
+        on a.organisation_id = ${h.organisation_id} and coalesce(a.account_id, '') = input.account_id
+        and a.code = input.code and a.currency = input.currency
+      where not exists (select 1 from journal_entries where posting_key = ${h.posting_key})),
+    lines as (
+      insert into journal_lines (id, entry_id, ledger_account_id, currency, amount_minor)
+      select line_id, ${h.id}, ledger_account_id, currency, amount_minor from resolved
+      where (select count(*) from resolved) = ${n}
+      returning id)
+    insert into journal_entries (id, organisation_id, kind, description, posting_key, case_id, payout_id,
+      credit_id, invoice_id, reverses_entry_id, line_count, effective_at, created_by, created_at)
+    select ${h.id}, ${h.organisation_id}, ${h.kind}, ${h.description}, ${h.posting_key}, ${h.case_id},
+      ${h.payout_id}, ${h.credit_id}, ${h.invoice_id}, ${h.reverses_entry_id}, ${h.line_count},
+      ${h.effective_at}, ${h.created_by}, ${h.created_at}
+    where (select count(*) from lines) = ${n}
+    returning id`.execute(tx);
+  return result.rows.length === 1;
 }

@@ -18,11 +18,16 @@ export interface DialectCapabilities {
   readonly blobType: "blob" | "bytea";
   /** 64-bit integer column type for migrations. */
   readonly bigintType: "integer" | "bigint";
+  /**
+   * Data-modifying `WITH` clauses and `sha256()`: a write of several rows in one round trip. Worth
+   * it on a server; SQLite runs in-process, where a round trip costs nothing.
+   */
+  readonly writableCtes: boolean;
 }
 
 const CAPABILITIES: Record<Engine, DialectCapabilities> = {
-  sqlite: { rowLocks: false, blobType: "blob", bigintType: "integer" },
-  postgres: { rowLocks: true, blobType: "bytea", bigintType: "bigint" },
+  sqlite: { rowLocks: false, blobType: "blob", bigintType: "integer", writableCtes: false },
+  postgres: { rowLocks: true, blobType: "bytea", bigintType: "bigint", writableCtes: true },
 };
 
 export type Db = Kysely<Database>;

@@ -146,6 +146,20 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** PostgreSQL only: entries written by open transactions, linked into `audit_log` at commit. */
+export interface AuditLogPendingTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  organisation_id: string | null;
+  summary: string;
+  request_id: string | null;
+  hash_input: string;
+}
+
 export interface AuditLogHeadTable {
   id: number;
   seq: number;
@@ -177,6 +191,7 @@ export interface Database {
   processed_webhooks: ProcessedWebhookTable;
   audit_log: AuditLogTable;
   audit_log_head: AuditLogHeadTable;
+  audit_log_pending: AuditLogPendingTable;
   idempotency_keys: IdempotencyKeyTable;
   imports: ImportTable;
   charges: ChargeTable;

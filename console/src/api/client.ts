@@ -97,13 +97,15 @@ export function query(params: Record<string, string | number | boolean | null | 
 
 /**
  * Uploads one file as multipart/form-data with progress. fetch() cannot report upload progress,
- * so this one call uses XMLHttpRequest.
+ * so this one call uses XMLHttpRequest. `fields` go before the file: the server reads only the
+ * fields that precede it (imports' `kind`, KYC documents' `kind`).
  */
 export function uploadFile<T>(
   path: string,
   file: File,
   onProgress: (fraction: number) => void,
   idempotencyKey: string,
+  fields: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -135,6 +137,7 @@ export function uploadFile<T>(
       }
     };
     const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append("file", file, file.name);
     xhr.send(form);
   });

@@ -197,6 +197,8 @@ export interface TimelineEvent {
 
 export interface CaseDetail extends CaseSummary {
   description: string;
+  filedBy?: string;
+  onBehalfOf?: string | null;
   impactStatement: string;
   review: CaseReview | null;
   nextSteps: string[];
@@ -237,4 +239,264 @@ export interface Filed {
   subject: string;
   lint: LintIssue[];
   cases: CaseSummary[];
+}
+
+/** A bill or evidence file uploaded for import (GET /imports/{id}); `error` names file, line and column. */
+export interface ImportProgress {
+  phase: string;
+  rowsDone: number;
+  rowsTotal: number | null;
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+export interface ImportError {
+  code?: string;
+  detail?: string;
+  file?: string;
+  line?: number;
+  row?: number;
+  column?: string;
+  expected?: string;
+  found?: string;
+}
+
+export interface ImportJob {
+  id: string;
+  organisationId: string;
+  kind: string;
+  fileName: string;
+  format: string | null;
+  status: string;
+  rowsTotal: number | null;
+  rowsImported: number;
+  rowsInvalid: number;
+  duplicateOf: string | null;
+  progress: ImportProgress | null;
+  error: ImportError | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface KycDocument {
+  id: string;
+  kind: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  createdAt: string;
+}
+
+export interface KycStatus {
+  accountId: string;
+  status: string;
+  via: string | null;
+  type: string | null;
+  legalName: string | null;
+  submittedAt: string | null;
+  verifiedAt: string | null;
+  expiresAt: string | null;
+  rejectionReason: string | null;
+  documents: KycDocument[];
+  reviews: Array<{ decision: string; reason: string; decidedBy: string; at: string }>;
+}
+
+/** A refund to the customer's payment method, as the customer sees it (GET /organisations/{id}/payouts). */
+export interface CustomerPayout {
+  id: string;
+  caseId: string;
+  ticketNumber: string | null;
+  accountId: string;
+  amount: string;
+  currency: string;
+  status: string;
+  failureCode: string | null;
+  submittedAt: string | null;
+  settledAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A pending KYC submission in compliance's queue (GET /kyc/queue), oldest first. */
+export interface KycQueueItem {
+  accountId: string;
+  accountName: string;
+  organisationId: string;
+  organisationName: string;
+  type: string | null;
+  legalName: string | null;
+  submittedAt: string;
+}
+
+/** Another account sharing an identity number or a payment instrument (GET /accounts/{id}/links). */
+export interface IdentityLink {
+  accountId: string;
+  accountName: string;
+  organisationId: string;
+  organisationName: string;
+  shared: string[];
+}
+
+/** An audit-log entry (GET /organisations/{id}/audit-log); `summary` depends on the action. */
+export interface AuditEntry {
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  summary: unknown;
+  requestId: string | null;
+}
+
+/** A payout as finance sees it (GET /payouts): the gateway's side too. */
+export interface Payout extends CustomerPayout {
+  organisationId: string;
+  decisionId: string;
+  amountMinor: string;
+  paymentId: string | null;
+  attempt: number;
+  idempotencyKey: string;
+  gatewayRefundId: string | null;
+  lastError: string | null;
+  version: number;
+}
+
+export interface ReconciliationTotals {
+  lines: number;
+  matched: number;
+  mismatched: number;
+  missingInRecords: number;
+  missingInSettlement: number;
+}
+
+export interface ReconciliationSummary {
+  id: string;
+  fileName: string;
+  sha256: string;
+  settlementDate: string | null;
+  totals: ReconciliationTotals;
+  allMatched: boolean;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface ReconciliationItem {
+  result: "matched" | "mismatched" | "missing_in_records" | "missing_in_settlement";
+  line: number | null;
+  payoutId: string | null;
+  organisationId: string | null;
+  matchedBy: string | null;
+  gatewayRefundId: string | null;
+  idempotencyKey: string | null;
+  theirs: { amount: string; currency: string; status: string; type: string } | null;
+  ours: { amount: string; currency: string; status: string; attempt: number } | null;
+  differences: Array<{ field: string; ours: string | null; theirs: string | null; message: string }>;
+  note: string | null;
+}
+
+export interface Reconciliation extends ReconciliationSummary {
+  settled: Array<{ currency: string; refunds: string; fees: string }>;
+  items: ReconciliationItem[];
+}
+
+export interface FinanceTask {
+  id: string;
+  kind: string;
+  status: string;
+  payoutId: string | null;
+  settlementImportId: string | null;
+  summary: string;
+  details: unknown;
+  createdAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+}
+
+/** Exact decimals in major units; the `…Minor` integers beside them as strings. */
+export interface LedgerAmounts {
+  debit: string;
+  credit: string;
+  balance: string;
+}
+
+export interface LedgerBalance extends LedgerAmounts {
+  ledgerAccountId: string;
+  code: string;
+  title: string;
+  type: string;
+  normalBalance: "debit" | "credit";
+  accountId: string | null;
+  currency: string;
+}
+
+export interface JournalLine {
+  id: string;
+  code: string;
+  accountId: string | null;
+  currency: string;
+  debit: string | null;
+  credit: string | null;
+}
+
+export interface JournalEntry {
+  id: string;
+  organisationId: string;
+  kind: string;
+  description: string;
+  postingKey: string;
+  caseId: string | null;
+  payoutId: string | null;
+  effectiveAt: string;
+  lines: JournalLine[];
+}
+
+export interface TrialBalanceCurrency {
+  currency: string;
+  balanced: boolean;
+  totalDebit: string;
+  totalCredit: string;
+  difference: string;
+  rows: Array<LedgerAmounts & { code: string; title: string; normalBalance: "debit" | "credit" }>;
+}
+
+export interface TrialBalance {
+  balanced: boolean;
+  currencies: TrialBalanceCurrency[];
+}
+
+/** One group of the dashboard (a reason, a service or a month) in one currency. */
+export interface DashboardGroup {
+  key: string;
+  currency: string;
+  filed: number;
+  decided: number;
+  approved: number;
+  requested: string;
+  granted: string;
+}
+
+/** GET /dashboard: money as exact decimal strings per currency; rates between 0 and 1. */
+export interface Dashboard {
+  organisationId: string | null;
+  from: string | null;
+  to: string | null;
+  cases: {
+    filed: number;
+    decided: number;
+    approved: number;
+    denied: number;
+    approvalRate: number | null;
+    medianSecondsToDecision: number | null;
+    decidedWithTarget: number;
+    decidedWithinTarget: number;
+    withinTargetRate: number | null;
+  };
+  totals: Array<{ currency: string; filed: number; approved: number; requested: string; granted: string }>;
+  byReason: DashboardGroup[];
+  byService: DashboardGroup[];
+  byMonth: DashboardGroup[];
+  findings: Array<{ kind: string; currency: string; count: number; amount: string }>;
 }

@@ -1,4 +1,4 @@
-import type { CaseDetail, Decision, Evidence, TimelineEvent } from "../api/types";
+import type { CaseDetail, CustomerPayout, Decision, Evidence, TimelineEvent } from "../api/types";
 import { useI18n } from "../i18n/i18n";
 import { Badge, Empty, Instant, Money, StatusBadge } from "./ui";
 
@@ -43,6 +43,12 @@ export function CaseFacts({ c }: { c: CaseDetail }) {
       </dd>
       <dt>{t("case.channel")}</dt>
       <dd>{label("channel", c.channel)}</dd>
+      {c.onBehalfOf && (
+        <>
+          <dt>{t("case.onBehalfOf")}</dt>
+          <dd>{c.onBehalfOf}</dd>
+        </>
+      )}
     </dl>
   );
 }
@@ -102,6 +108,12 @@ export function EvidenceList({ caseId, evidence }: { caseId: string; evidence: r
             {" "}
             {e.contentType ?? ""} {sizeOf(e.sizeBytes)} · <Instant at={e.createdAt} />
           </span>
+          {e.text && (
+            <details>
+              <summary>{t("case.showText")}</summary>
+              <p className="note">{e.text}</p>
+            </details>
+          )}
         </li>
       ))}
     </ul>
@@ -172,5 +184,54 @@ export function CaseTexts({ c }: { c: CaseDetail }) {
         </>
       )}
     </>
+  );
+}
+
+const PAYOUT_TONES: Record<string, "good" | "bad" | "warn" | "info" | "neutral"> = {
+  pending: "info",
+  submitted: "info",
+  requires_action: "warn",
+  succeeded: "good",
+  failed: "bad",
+  credited: "neutral",
+};
+/** Payouts still on their way to the customer's bank. */
+export const PAYOUTS_IN_FLIGHT = ["pending", "submitted", "requires_action"];
+
+export function PayoutStatus({ status }: { status: string }) {
+  const { label } = useI18n();
+  return <Badge tone={PAYOUT_TONES[status] ?? "neutral"}>{label("payoutStatus", status)}</Badge>;
+}
+
+/** Refunds to the original payment method: where each stands at the gateway. */
+export function PayoutList({ payouts }: { payouts: readonly CustomerPayout[] }) {
+  const { t, label } = useI18n();
+  return (
+    <ul className="plain payouts">
+      {payouts.map((p) => (
+        <li key={p.id}>
+          <Money amount={p.amount} currency={p.currency} /> <PayoutStatus status={p.status} />
+          <div className="sub">
+            {t("payout.sent")} <Instant at={p.submittedAt} /> · {t("payout.settled")}{" "}
+            <Instant at={p.settledAt} />
+            {p.failureCode && <> · {label("payoutFailure", p.failureCode)}</>}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The customer's appeal: what is new, for the second reviewer and for the customer's own record. */
+export function AppealView({ appeal }: { appeal: NonNullable<CaseDetail["appeal"]> }) {
+  const { t } = useI18n();
+  return (
+    <section className="panel" aria-labelledby="appeal-view-heading">
+      <h2 id="appeal-view-heading">{t("appeal.title")}</h2>
+      <p className="sub">
+        {t("appeal.filedAt")} <Instant at={appeal.filedAt} />
+      </p>
+      <p className="prose">{appeal.argument}</p>
+    </section>
   );
 }

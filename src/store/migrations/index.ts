@@ -7,6 +7,7 @@ import * as m0004 from "./0004-cases.js";
 import * as m0005 from "./0005-notifications.js";
 import * as m0006 from "./0006-ledger.js";
 import * as m0007 from "./0007-settlement.js";
+import * as m0008 from "./0008-audit-log-at-commit.js";
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["0005-notifications", m0005],
   ["0006-ledger", m0006],
   ["0007-settlement", m0007],
+  ["0008-audit-log-at-commit", m0008],
 ];
 
 class InCodeMigrations implements MigrationProvider {

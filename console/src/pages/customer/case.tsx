@@ -1,7 +1,15 @@
 import { type FormEvent, useState } from "react";
-import { api, get, newIdempotencyKey, uploadFile } from "../../api/client";
-import type { CaseDetail, InformationRequest } from "../../api/types";
-import { CaseFacts, CaseTexts, DecisionView, EvidenceList, Timeline } from "../../components/case-parts";
+import { api, get, getAll, newIdempotencyKey, uploadFile } from "../../api/client";
+import type { CaseDetail, CustomerPayout, InformationRequest } from "../../api/types";
+import {
+  AppealView,
+  CaseFacts,
+  CaseTexts,
+  DecisionView,
+  EvidenceList,
+  PayoutList,
+  Timeline,
+} from "../../components/case-parts";
 import {
   ErrorState,
   Field,
@@ -14,8 +22,118 @@ import {
 import { useI18n } from "../../i18n/i18n";
 import { useAction } from "../../lib/use-action";
 import { useLoad } from "../../lib/use-api";
-import { BackLink, paths } from "../../router";
+import { BackLink, Link, paths } from "../../router";
 import type { Abilities } from "../../session";
+
+/** Evidence a customer (or their agent) pastes: a chat transcript or an e-mail. */
+const PASTED_KINDS = ["transcript", "email"] as const;
+
+/** A pasted chat transcript or e-mail, kept as text evidence. */
+function PasteEvidence({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
+  const { t, label } = useI18n();
+  const [kind, setKind] = useState<string>("transcript");
+  const [title, setTitle] = useState("");
+  const [text, setText] = useState("");
+  const action = useAction();
+  const errors = fieldErrors(action.problem);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const ok = await action.run(
+      () =>
+        api(
+          "POST",
+          `/cases/${encodeURIComponent(c.id)}/evidence`,
+          { items: [{ kind, label: title.trim(), text }] },
+          { idempotencyKey: newIdempotencyKey() },
+        ),
+      t("case.pasted", { label: title.trim() }),
+    );
+    if (ok) {
+      setTitle("");
+      setText("");
+      await onDone();
+    }
+  }
+  return (
+    <form className="upload" onSubmit={submit} aria-labelledby="paste-heading">
+      <h3 id="paste-heading">{t("case.pasteTitle")}</h3>
+      <div className="row">
+        <Field label={t("case.pasteKind")}>
+          {(p) => (
+            <select {...p} value={kind} onChange={(e) => setKind(e.target.value)}>
+              {PASTED_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {label("evidenceKind", k)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t("case.pasteLabel")} errors={errors.items}>
+          {(p) => <input {...p} maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />}
+        </Field>
+      </div>
+      <Field label={t("case.pasteText")}>
+        {(p) => <textarea {...p} rows={5} value={text} onChange={(e) => setText(e.target.value)} />}
+      </Field>
+      {action.problem && <ProblemAlert problem={action.problem} shownFields={["items"]} />}
+      <p role="status" className="done">
+        {action.done}
+      </p>
+      <button type="submit" className="secondary" disabled={action.busy || !title.trim() || !text.trim()}>
+        {t("case.pasteButton")}
+      </button>
+    </form>
+  );
+}
+
+/** A draft is nobody's work until it is submitted; it gets its ticket number then. */
+function SubmitDraft({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
+  const { t } = useI18n();
+  const action = useAction();
+  async function submit() {
+    const ok = await action.run(
+      () =>
+        api(
+          "POST",
+          `/cases/${encodeURIComponent(c.id)}/submit`,
+          { expectedVersion: c.version },
+          { idempotencyKey: newIdempotencyKey() },
+        ),
+      t("case.draftSubmitted"),
+    );
+    if (ok) await onDone();
+  }
+  return (
+    <section className="panel attention" aria-labelledby="draft-heading">
+      <h2 id="draft-heading">{t("case.draftTitle")}</h2>
+      <p>{t("case.draftNote")}</p>
+      {action.problem && <ProblemAlert problem={action.problem} />}
+      <p role="status" className="done">
+        {action.done}
+      </p>
+      <button type="button" disabled={action.busy} onClick={() => void submit()}>
+        {t("case.submitDraft")}
+      </button>
+    </section>
+  );
+}
+
+/** The reviewer's refund is recorded but waits for the account's identity to be verified. */
+function AwaitingVerification({ c }: { c: CaseDetail }) {
+  const { t } = useI18n();
+  return (
+    <section className="panel attention" aria-labelledby="verification-heading">
+      <h2 id="verification-heading">{t("case.awaitingVerificationTitle")}</h2>
+      <p>{t("case.awaitingVerificationText")}</p>
+      <p>
+        <Link className="button-link" href={paths.kyc(c.accountId)}>
+          {t("case.verifyLink")}
+        </Link>
+      </p>
+    </section>
+  );
+}
 
 function Upload({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
   const { t } = useI18n();
@@ -85,20 +203,32 @@ function AnswerRfi({
 }) {
   const { t } = useI18n();
   const [answer, setAnswer] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
   const action = useAction();
   const errors = fieldErrors(action.problem);
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const ok = await action.run(
-      () =>
-        api(
-          "POST",
-          `/cases/${encodeURIComponent(c.id)}/information-requests/${encodeURIComponent(rfi.id)}/answer`,
-          { answer },
-          { idempotencyKey: newIdempotencyKey() },
-        ),
-      t("case.answerSent"),
-    );
+    const ok = await action.run(async () => {
+      // The file first: it lands as evidence of the information phase, and the answer then names it.
+      if (file) {
+        setProgress(0);
+        await uploadFile(
+          `/cases/${encodeURIComponent(c.id)}/evidence/files`,
+          file,
+          setProgress,
+          newIdempotencyKey(),
+        );
+        setFile(null);
+      }
+      await api(
+        "POST",
+        `/cases/${encodeURIComponent(c.id)}/information-requests/${encodeURIComponent(rfi.id)}/answer`,
+        { answer },
+        { idempotencyKey: newIdempotencyKey() },
+      );
+    }, t("case.answerSent"));
+    setProgress(null);
     if (ok) await onDone();
   }
   return (
@@ -118,6 +248,24 @@ function AnswerRfi({
             <textarea {...p} rows={4} required value={answer} onChange={(e) => setAnswer(e.target.value)} />
           )}
         </Field>
+        <Field label={t("case.rfiFile")} hint={t("case.uploadHint")}>
+          {(p) => (
+            <input
+              {...p}
+              type="file"
+              accept=".pdf,.png,.jpg,.jpeg,.csv,.txt,.json,.eml,application/pdf,image/png,image/jpeg,text/csv,text/plain,application/json,message/rfc822"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          )}
+        </Field>
+        {progress !== null && (
+          <p className="progress">
+            <label>
+              {t("case.uploading", { percent: Math.round(progress * 100) })}
+              <progress max={100} value={Math.round(progress * 100)} />
+            </label>
+          </p>
+        )}
         {action.problem && <ProblemAlert problem={action.problem} shownFields={["answer"]} />}
         <button type="submit" disabled={action.busy || !answer.trim()}>
           {t("case.sendAnswer")}
@@ -208,12 +356,27 @@ function Withdraw({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> })
 
 export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: string }) {
   const { t } = useI18n();
-  const data = useLoad(`case:${caseId}`, (signal) =>
-    get<CaseDetail>(`/cases/${encodeURIComponent(caseId)}`, signal),
-  );
-  const c = data.status === "ready" ? data.data : null;
+  const data = useLoad(`case:${caseId}`, async (signal) => {
+    const c = await get<CaseDetail>(`/cases/${encodeURIComponent(caseId)}`, signal);
+    // The refund's payment at the gateway, when the decision sends one (phase two of a refund).
+    const payouts = c.decisions.some(
+      (d) => d.outcome === "refund_original_method" || d.outcome === "partial_refund",
+    )
+      ? (
+          await getAll<CustomerPayout>(
+            `/organisations/${encodeURIComponent(c.organisationId)}/payouts?accountId=${encodeURIComponent(c.accountId)}`,
+            signal,
+          )
+        ).filter((p) => p.caseId === c.id)
+      : [];
+    return { c, payouts };
+  });
+  const c = data.status === "ready" ? data.data.c : null;
+  const payouts = data.status === "ready" ? data.data.payouts : [];
   const title = c ? t("case.title", { ticket: c.ticketNumber ?? t("case.draft") }) : t("case.loadingTitle");
   const reload = () => data.reload();
+  // A support agent acts for the customer on the case they logged: evidence, answers, withdrawal.
+  const canAct = abilities.canFile || abilities.isAgent;
   const openRfis = c?.informationRequests.filter((r) => r.status === "open") ?? [];
   const canAppeal =
     c !== null &&
@@ -221,19 +384,26 @@ export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: 
     c.nextSteps.includes("appeal") &&
     c.appealBy !== null &&
     new Date(c.appealBy).getTime() > Date.now();
+  const open = c !== null && !["closed", "withdrawn"].includes(c.state);
   return (
     <section>
-      <BackLink href={paths.overview()}>{t("action.backToOverview")}</BackLink>
+      {abilities.isCustomer ? (
+        <BackLink href={paths.overview()}>{t("action.backToOverview")}</BackLink>
+      ) : (
+        <BackLink href={paths.newRequest()}>{t("action.backToBuilder")}</BackLink>
+      )}
       <PageTitle title={title}>{title}</PageTitle>
       {data.status === "loading" && <Loading />}
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
       {c && (
         <div className="two-columns">
           <div>
+            {canAct && c.nextSteps.includes("submit") && <SubmitDraft c={c} onDone={reload} />}
+            {c.state === "awaiting_verification" && <AwaitingVerification c={c} />}
             <div className="panel">
               <CaseTexts c={c} />
             </div>
-            {abilities.canFile && openRfis.map((r) => <AnswerRfi key={r.id} c={c} rfi={r} onDone={reload} />)}
+            {canAct && openRfis.map((r) => <AnswerRfi key={r.id} c={c} rfi={r} onDone={reload} />)}
             <section className="panel" aria-labelledby="decisions-heading">
               <h2 id="decisions-heading">{t("case.decisions")}</h2>
               {c.decisions.length === 0 ? (
@@ -242,6 +412,13 @@ export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: 
                 c.decisions.map((d) => <DecisionView key={d.id} d={d} />)
               )}
             </section>
+            {payouts.length > 0 && (
+              <section className="panel" aria-labelledby="payout-heading">
+                <h2 id="payout-heading">{t("case.payout")}</h2>
+                <PayoutList payouts={payouts} />
+              </section>
+            )}
+            {c.appeal && <AppealView appeal={c.appeal} />}
             {canAppeal && <Appeal c={c} onDone={reload} />}
             <section className="panel" aria-labelledby="timeline-heading">
               <h2 id="timeline-heading">{t("case.timeline")}</h2>
@@ -256,11 +433,10 @@ export function CasePage({ abilities, caseId }: { abilities: Abilities; caseId: 
             <section className="panel" aria-labelledby="evidence-heading">
               <h2 id="evidence-heading">{t("case.evidence")}</h2>
               <EvidenceList caseId={c.id} evidence={c.evidence} />
-              {abilities.canFile && !["closed", "withdrawn"].includes(c.state) && (
-                <Upload c={c} onDone={reload} />
-              )}
+              {canAct && open && <Upload c={c} onDone={reload} />}
+              {canAct && open && <PasteEvidence c={c} onDone={reload} />}
             </section>
-            {abilities.canFile && c.nextSteps.includes("withdraw") && <Withdraw c={c} onDone={reload} />}
+            {canAct && c.nextSteps.includes("withdraw") && <Withdraw c={c} onDone={reload} />}
           </div>
         </div>
       )}

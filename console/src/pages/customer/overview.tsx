@@ -1,5 +1,6 @@
 import { get, getAll } from "../../api/client";
-import type { AuditRun, CaseSummary, Finding } from "../../api/types";
+import type { AuditRun, CaseSummary, CustomerPayout, Finding } from "../../api/types";
+import { PAYOUTS_IN_FLIGHT, PayoutStatus } from "../../components/case-parts";
 import { Empty, ErrorState, Instant, Loading, Money, PageTitle, StatusBadge } from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { sumDecimals } from "../../lib/money";
@@ -70,16 +71,94 @@ export function CaseTable({ cases, caption }: { cases: readonly CaseSummary[]; c
   );
 }
 
+/** Refunds to the original payment method: in flight first (with their total), then the latest settled. */
+function RefundsSection({ payouts }: { payouts: readonly CustomerPayout[] }) {
+  const { t } = useI18n();
+  const inFlight = payouts.filter((p) => PAYOUTS_IN_FLIGHT.includes(p.status));
+  const currencies = [...new Set(inFlight.map((p) => p.currency))].sort();
+  return (
+    <section aria-labelledby="refunds-heading" className="panel">
+      <h2 id="refunds-heading">{t("overview.refunds")}</h2>
+      {payouts.length === 0 ? (
+        <Empty>{t("overview.noRefunds")}</Empty>
+      ) : (
+        <>
+          <p>
+            {t("overview.inFlight")}{" "}
+            {currencies.length === 0
+              ? t("overview.noneInFlight")
+              : currencies.map((cur, i) => (
+                  <span key={cur}>
+                    {i > 0 && ", "}
+                    <Money
+                      amount={sumDecimals(inFlight.filter((p) => p.currency === cur).map((p) => p.amount))}
+                      currency={cur}
+                    />
+                  </span>
+                ))}
+          </p>
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">{t("overview.refunds")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("col.ticket")}</th>
+                  <th scope="col" className="num">
+                    {t("col.amount")}
+                  </th>
+                  <th scope="col">{t("col.status")}</th>
+                  <th scope="col">{t("payout.sent")}</th>
+                  <th scope="col">{t("payout.settled")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {/* In flight first; the API lists newest first within each group. */}
+                {[...inFlight, ...payouts.filter((p) => !PAYOUTS_IN_FLIGHT.includes(p.status))].map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <Link className="ticket-link" href={paths.case(p.caseId)}>
+                        {p.ticketNumber ?? p.caseId}
+                      </Link>
+                    </td>
+                    <td className="num">
+                      <Money amount={p.amount} currency={p.currency} />
+                    </td>
+                    <td>
+                      <PayoutStatus status={p.status} />
+                    </td>
+                    <td>
+                      <Instant at={p.submittedAt} />
+                    </td>
+                    <td>
+                      <Instant at={p.settledAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function OverviewPage({ abilities }: { abilities: Abilities }) {
   const { t } = useI18n();
   const org = abilities.organisation!;
   const data = useLoad(`overview:${org.id}`, async (signal) => {
-    const [findings, audits, cases] = await Promise.all([
+    const [findings, audits, cases, payouts] = await Promise.all([
       getAll<Finding>(`/organisations/${org.id}/findings?claimable=true`, signal),
       get<{ items: AuditRun[] }>(`/organisations/${org.id}/audits`, signal),
       getAll<CaseSummary>(`/organisations/${org.id}/cases`, signal, 400),
+      get<{ items: CustomerPayout[] }>(`/organisations/${org.id}/payouts?limit=50`, signal),
     ]);
-    return { findings: findings.filter((f) => f.status !== "resolved"), audits: audits.items, cases };
+    return {
+      findings: findings.filter((f) => f.status !== "resolved"),
+      audits: audits.items,
+      cases,
+      payouts: payouts.items,
+    };
   });
 
   return (
@@ -131,6 +210,16 @@ export function OverviewPage({ abilities }: { abilities: Abilities }) {
               />
             )}
           </section>
+          <RefundsSection payouts={data.data.payouts} />
+          {data.data.cases.some((c) => c.state === "draft") && (
+            <section aria-labelledby="drafts-heading" className="panel">
+              <h2 id="drafts-heading">{t("overview.drafts")}</h2>
+              <CaseTable
+                caption={t("overview.drafts")}
+                cases={data.data.cases.filter((c) => c.state === "draft")}
+              />
+            </section>
+          )}
           <section aria-labelledby="settled-heading" className="panel">
             <h2 id="settled-heading">{t("overview.settledCases")}</h2>
             {data.data.cases.filter((c) => SETTLED.includes(c.state)).length === 0 ? (

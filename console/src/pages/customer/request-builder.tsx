@@ -1,6 +1,6 @@
-import { type FormEvent, useEffect, useMemo, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from "react";
 import { ApiError, api, getAll, newIdempotencyKey } from "../../api/client";
-import type { Charge, Filed, LintIssue, Preview, Problem } from "../../api/types";
+import type { Charge, Filed, LintIssue, Organisation, Preview, Problem } from "../../api/types";
 import {
   Empty,
   ErrorState,
@@ -40,6 +40,10 @@ export const DESIRED_OUTCOMES = [
 
 type TextField = "summary" | "description" | "impactStatement";
 
+/** How a customer reached the support agent who files for them. */
+const AGENT_CHANNELS = ["phone", "chat"] as const;
+const PASTED_KINDS = ["transcript", "email"] as const;
+
 interface Draft {
   accountId: string;
   items: Array<{ chargeId: string; amount?: string }>;
@@ -48,6 +52,9 @@ interface Draft {
   summary: string;
   description: string;
   impactStatement: string;
+  evidence?: Array<{ kind: string; label: string; text: string }>;
+  channel?: string;
+  onBehalfOf?: { contact: string; contactConfirmed: boolean };
 }
 
 /** Linting waits for a pause in typing, so a fast typist does not send a request per key. */
@@ -86,9 +93,68 @@ function Hints({ issues, text }: { issues: readonly LintIssue[]; text: string | 
   );
 }
 
+/**
+ * The request builder. Customers file for their own organisation; a support agent first picks the
+ * customer, then logs the phone or chat request with the contact they confirmed.
+ */
 export function RequestBuilderPage({ abilities, params }: { abilities: Abilities; params: URLSearchParams }) {
+  if (abilities.isAgent || !abilities.organisation) return <AgentBuilder params={params} />;
+  return <Builder organisationId={abilities.organisation.id} agent={false} params={params} />;
+}
+
+function AgentBuilder({ params }: { params: URLSearchParams }) {
+  const { t } = useI18n();
+  const organisations = useLoad("organisations", (signal) => getAll<Organisation>("/organisations", signal));
+  const [organisationId, setOrganisationId] = useState(params.get("organisation") ?? "");
+  const header =
+    organisations.status === "ready" ? (
+      <div className="panel agent-customer">
+        <Field label={t("builder.organisation")} hint={t("builder.agentIntro")}>
+          {(p) => (
+            <select {...p} value={organisationId} onChange={(e) => setOrganisationId(e.target.value)}>
+              <option value="">{t("builder.chooseOrganisation")}</option>
+              {organisations.data.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+    ) : null;
+  if (organisations.status === "ready" && organisationId)
+    return (
+      <Builder key={organisationId} organisationId={organisationId} agent params={params} header={header} />
+    );
+  return (
+    <section>
+      <PageTitle title={t("builder.title")}>{t("builder.title")}</PageTitle>
+      {organisations.status === "loading" && <Loading />}
+      {organisations.status === "error" && (
+        <ErrorState problem={organisations.problem} onRetry={() => void organisations.reload()} />
+      )}
+      {header}
+      {organisations.status === "ready" && <Empty>{t("builder.chooseOrganisationFirst")}</Empty>}
+    </section>
+  );
+}
+
+function Builder({
+  organisationId,
+  agent,
+  params,
+  header,
+}: {
+  organisationId: string;
+  /** A support agent filing on the customer's behalf. */
+  agent: boolean;
+  params: URLSearchParams;
+  /** Shown under the title: the agent's choice of customer. */
+  header?: ReactNode;
+}) {
   const { t, label } = useI18n();
-  const org = abilities.organisation!;
+  const org = { id: organisationId };
   const accounts = useLoad(`accounts:${org.id}`, (signal) => loadAccounts(org.id, signal));
   const [accountId, setAccountId] = useState(params.get("account") ?? "");
   const [selected, setSelected] = useState<string[]>(params.getAll("charge"));
@@ -103,7 +169,13 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
   const [previewProblem, setPreviewProblem] = useState<Problem | null>(null);
   const [checking, setChecking] = useState(false);
   const [submitProblem, setSubmitProblem] = useState<Problem | null>(null);
-  const [submitting, setSubmitting] = useState(false);
+  const [submitting, setSubmitting] = useState<"file" | "draft" | null>(null);
+  const [channel, setChannel] = useState<string>("phone");
+  const [contact, setContact] = useState("");
+  const [contactConfirmed, setContactConfirmed] = useState(false);
+  const [pasteKind, setPasteKind] = useState<string>("transcript");
+  const [pasteLabel, setPasteLabel] = useState("");
+  const [pasteText, setPasteText] = useState("");
 
   // Default to the first account once the list is in.
   useEffect(() => {
@@ -129,8 +201,30 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
       summary,
       description,
       impactStatement,
+      ...(pasteLabel.trim() && pasteText.trim()
+        ? { evidence: [{ kind: pasteKind, label: pasteLabel.trim(), text: pasteText }] }
+        : {}),
+      // An agent's preview goes out before the contact is typed; filing without it says what is missing.
+      ...(agent ? { channel } : {}),
+      ...(agent && contact.trim() ? { onBehalfOf: { contact: contact.trim(), contactConfirmed } } : {}),
     }),
-    [accountId, selected, amounts, reason, desiredOutcome, summary, description, impactStatement],
+    [
+      accountId,
+      selected,
+      amounts,
+      reason,
+      desiredOutcome,
+      summary,
+      description,
+      impactStatement,
+      pasteKind,
+      pasteLabel,
+      pasteText,
+      agent,
+      channel,
+      contact,
+      contactConfirmed,
+    ],
   );
   const draftKey = JSON.stringify(draft);
 
@@ -165,19 +259,28 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
   const errors = fieldErrors(submitProblem ?? previewProblem);
   const textOf = (field: TextField) => (preview ? preview.draft[field] : null);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setSubmitting(true);
+  async function file(mode: "file" | "draft") {
+    setSubmitting(mode);
     setSubmitProblem(null);
     try {
-      const filed = await api<Filed>("POST", "/cases", draft, { idempotencyKey: newIdempotencyKey() });
+      // A draft keeps the request unsubmitted (no ticket, nobody reviews it) until the case page submits it.
+      const filed = await api<Filed>(
+        "POST",
+        "/cases",
+        { ...draft, submit: mode === "file" },
+        { idempotencyKey: newIdempotencyKey() },
+      );
       const first = filed.cases[0];
       if (first) navigate(paths.case(first.id));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       setSubmitProblem(error.problem);
-      setSubmitting(false);
+      setSubmitting(null);
     }
+  }
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    void file("file");
   }
 
   function toggle(chargeId: string, on: boolean) {
@@ -196,6 +299,9 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
         )
       : [];
   const shown = [
+    "channel",
+    "onBehalfOf",
+    "evidence",
     "accountId",
     "items",
     "reason",
@@ -214,6 +320,7 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
     return (
       <section>
         <PageTitle title={t("builder.title")}>{t("builder.title")}</PageTitle>
+        {header}
         <Loading />
       </section>
     );
@@ -221,6 +328,7 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
     return (
       <section>
         <PageTitle title={t("builder.title")}>{t("builder.title")}</PageTitle>
+        {header}
         <ErrorState problem={accounts.problem} onRetry={() => void accounts.reload()} />
       </section>
     );
@@ -228,9 +336,47 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
   return (
     <section>
       <PageTitle title={t("builder.title")}>{t("builder.title")}</PageTitle>
+      {header}
       <p className="lead">{t("builder.intro")}</p>
       <div className="two-columns">
         <form className="builder" onSubmit={submit} noValidate>
+          {agent && (
+            <fieldset>
+              <legend>{t("builder.onBehalf")}</legend>
+              <div className="row">
+                <Field label={t("builder.channel")} errors={errors.channel}>
+                  {(p) => (
+                    <select {...p} value={channel} onChange={(e) => setChannel(e.target.value)}>
+                      {AGENT_CHANNELS.map((c) => (
+                        <option key={c} value={c}>
+                          {label("channel", c)}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+                <Field label={t("builder.contact")} errors={errors.onBehalfOf}>
+                  {(p) => (
+                    <input
+                      {...p}
+                      autoComplete="off"
+                      maxLength={200}
+                      value={contact}
+                      onChange={(e) => setContact(e.target.value)}
+                    />
+                  )}
+                </Field>
+              </div>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={contactConfirmed}
+                  onChange={(e) => setContactConfirmed(e.target.checked)}
+                />
+                <span>{t("builder.contactConfirmed")}</span>
+              </label>
+            </fieldset>
+          )}
           <Field label={t("builder.account")} errors={errors.accountId}>
             {(p) => (
               <select
@@ -385,11 +531,53 @@ export function RequestBuilderPage({ abilities, params }: { abilities: Abilities
               />
             )}
           </Field>
+          <fieldset>
+            <legend>{t("builder.pasted")}</legend>
+            <p className="hint">{t("builder.pastedHint")}</p>
+            <div className="row">
+              <Field label={t("case.pasteKind")}>
+                {(p) => (
+                  <select {...p} value={pasteKind} onChange={(e) => setPasteKind(e.target.value)}>
+                    {PASTED_KINDS.map((k) => (
+                      <option key={k} value={k}>
+                        {label("evidenceKind", k)}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <Field label={t("case.pasteLabel")} errors={errors.evidence}>
+                {(p) => (
+                  <input
+                    {...p}
+                    maxLength={200}
+                    value={pasteLabel}
+                    onChange={(e) => setPasteLabel(e.target.value)}
+                  />
+                )}
+              </Field>
+            </div>
+            <Field label={t("case.pasteText")}>
+              {(p) => (
+                <textarea {...p} rows={4} value={pasteText} onChange={(e) => setPasteText(e.target.value)} />
+              )}
+            </Field>
+          </fieldset>
           {general.length > 0 && <Hints issues={general} text={null} />}
           {submitProblem && <ProblemAlert problem={submitProblem} shownFields={shown} />}
-          <button type="submit" disabled={submitting || selected.length === 0}>
-            {submitting ? t("builder.submitting") : t("builder.submit")}
-          </button>
+          <div className="actions">
+            <button type="submit" disabled={submitting !== null || selected.length === 0}>
+              {submitting === "file" ? t("builder.submitting") : t("builder.submit")}
+            </button>{" "}
+            <button
+              type="button"
+              className="secondary"
+              disabled={submitting !== null || selected.length === 0}
+              onClick={() => void file("draft")}
+            >
+              {submitting === "draft" ? t("builder.saving") : t("builder.saveDraft")}
+            </button>
+          </div>
         </form>
         <aside className="preview panel" aria-labelledby="preview-heading">
           <h2 id="preview-heading">{t("builder.preview")}</h2>

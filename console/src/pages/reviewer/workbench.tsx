@@ -1,7 +1,14 @@
 import { type FormEvent, useState } from "react";
 import { api, get, newIdempotencyKey } from "../../api/client";
 import type { CaseDetail, CaseReview, Problem } from "../../api/types";
-import { CaseFacts, CaseTexts, DecisionView, EvidenceList, Timeline } from "../../components/case-parts";
+import {
+  AppealView,
+  CaseFacts,
+  CaseTexts,
+  DecisionView,
+  EvidenceList,
+  Timeline,
+} from "../../components/case-parts";
 import {
   Badge,
   Empty,
@@ -145,7 +152,8 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
     const body: Record<string, unknown> = {
       outcome,
       rationale,
-      clauses: [...clauses, ...list(otherClauses)],
+      // A clause ticked and typed again is cited once.
+      clauses: [...new Set([...clauses, ...list(otherClauses)])],
       expectedVersion: c.version,
     };
     if (withAmount && amount.trim()) body.amount = amount.trim();
@@ -464,6 +472,7 @@ export function WorkbenchPage({ abilities, caseId }: { abilities: Abilities; cas
                 c.decisions.map((d) => <DecisionView key={d.id} d={d} />)
               )}
             </section>
+            {c.appeal && <AppealView appeal={c.appeal} />}
             <section className="panel" aria-labelledby="timeline-heading">
               <h2 id="timeline-heading">{t("case.timeline")}</h2>
               <Timeline events={c.timeline} />
@@ -477,7 +486,13 @@ export function WorkbenchPage({ abilities, caseId }: { abilities: Abilities; cas
                 {t("workbench.assignee")}{" "}
                 {c.assigneeId ? (mine ? t("workbench.you") : c.assigneeId) : t("workbench.unassigned")}
               </p>
-              {CLAIMABLE_STATES.includes(c.state) && !mine && <Claim c={c} onDone={reload} />}
+              {/* An appeal comes assigned to its second reviewer, who takes it to start the second review. */}
+              {(c.state === "appealed" || (CLAIMABLE_STATES.includes(c.state) && !mine)) && (
+                <Claim c={c} onDone={reload} />
+              )}
+              {c.state === "awaiting_verification" && (
+                <p className="hint">{t("workbench.awaitingVerification")}</p>
+              )}
             </section>
             {c.nextSteps.includes("decide") && (
               <section className="panel" aria-labelledby="decide-heading">

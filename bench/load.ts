@@ -1,0 +1,285 @@
+/**
+ * Case intake and the reviewers' queue under load (issue: production readiness).
+ * Run: `npm run bench:load [-- --connections 200 --seconds 10 --rounds 2 --engines sqlite,postgres]`.
+ *
+ * For each engine: a fresh database with the demo organisations and a bill of `--charges` charges;
+ * the product's API in its own process (bench/load-server.ts), and in another process the reference:
+ * a bare Fastify route that inserts one row into the same store. autocannon, from this process,
+ * keeps `--connections` connections busy on loopback against each in turn, in interleaved rounds:
+ * - the reference: `POST /bare` (one insert);
+ * - intake: `POST /cases` as the customer's owner (session cookie + CSRF header), one case of 0.01
+ *   per request, charges taken in turn (each case locks its charge, takes a ticket number, records
+ *   its event, its audit-log entry and its review job, in one transaction);
+ * - the queue: `GET /cases?limit=20` as a reviewer (overdue first, then by expected decision).
+ * Prints requests per second, p99 latency and the ratio to the reference (aims: ≥ 0.5, p99 < 50 ms).
+ * Every answer must be 2xx; anything else is counted and printed.
+ *
+ * REFUND_DESK_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the
+ * PostgreSQL server; the scratch database is dropped at the end. `--profile DIR` writes a CPU
+ * profile of each server process there.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import pg from "pg";
+import { loadConfig } from "../src/config.js";
+import { seedDemo } from "../src/demo/seed-demo.js";
+import { importFile } from "../src/imports/import-file.js";
+import { systemClock } from "../src/shared/clock.js";
+import type { Services } from "../src/shared/context.js";
+import { openStore } from "../src/store/database.js";
+import { migrateToLatest } from "../src/store/migrations/index.js";
+import { arg } from "./support.js";
+
+const ADMIN_URL = process.env.REFUND_DESK_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+async function admin(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A month of `n` distinct charges for Acme's production account (ids as in the demo world). */
+function billCsv(n: number): string {
+  const now = new Date();
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
+  const rows = [
+    "BillingAccountId,SubAccountId,SubAccountName,ProviderName,ServiceName,RegionId,ResourceId,SkuId,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,PricingQuantity,PricingUnit,BilledCost,BillingCurrency,InvoiceId",
+  ];
+  for (let i = 0; i < n; i++)
+    rows.push(
+      `100000000001,100000000002,Acme — production,AWS,Amazon Elastic Compute Cloud,us-east-1,i-${i.toString(16).padStart(8, "0")},BoxUsage:m5.large,Usage,Usage-Based,${iso(start)},${iso(end)},720,Hours,72.00,USD,INV-BENCH`,
+    );
+  return `${rows.join("\n")}\n`;
+}
+
+interface Prepared {
+  url: string;
+  dataDir: string;
+  accountId: string;
+  chargeIds: string[];
+  drop: () => Promise<void>;
+}
+
+async function prepare(engine: string, charges: number): Promise<Prepared> {
+  const dataDir = mkdtempSync(join(tmpdir(), `refund-desk-bench-load-${engine}-`));
+  let url = `sqlite:${join(dataDir, "refund-desk.sqlite")}`;
+  let drop = async () => {};
+  if (engine === "postgres") {
+    const name = `rd_bench_load_${randomBytes(4).toString("hex")}`;
+    await admin(`create database ${name}`);
+    url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+    drop = () => admin(`drop database if exists ${name} with (force)`);
+  }
+  const store = openStore(url);
+  try {
+    await migrateToLatest(store);
+    const config = loadConfig(
+      {
+        REFUND_DESK_DATA_DIR: dataDir,
+        REFUND_DESK_SECRET_KEY: "33".repeat(32),
+        REFUND_DESK_LOG_LEVEL: "silent",
+      },
+      { warn: () => {} },
+    );
+    const services: Services = { store, config, clock: systemClock };
+    const world = await seedDemo(services);
+    if (!world) throw new Error("the scratch database already had data");
+    const file = join(dataDir, "bill.csv");
+    writeFileSync(file, billCsv(charges));
+    await importFile(
+      services,
+      { actor: "system:bench", requestId: null },
+      {
+        organisationId: world.customers.acme.organisationId,
+        kind: "charges",
+        path: file,
+        fileName: "bill.csv",
+        onInvalid: "fail",
+      },
+    );
+    const rows = await store.db
+      .selectFrom("charges")
+      .select(["id", "account_id"])
+      .where("organisation_id", "=", world.customers.acme.organisationId)
+      .where("invoice_id", "=", "INV-BENCH")
+      .execute();
+    if (rows.length !== charges) throw new Error(`expected ${charges} charges, found ${rows.length}`);
+    return { url, dataDir, accountId: rows[0]!.account_id!, chargeIds: rows.map((r) => r.id), drop };
+  } finally {
+    await store.close();
+  }
+}
+
+interface Server {
+  baseUrl: string;
+  child: ChildProcess;
+}
+
+function startServer(mode: "app" | "bare", p: Prepared): Promise<Server> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      [
+        // `--profile DIR` writes a V8 CPU profile of each server (open it in Chrome's DevTools).
+        ...(arg("profile", "") ? ["--cpu-prof", `--cpu-prof-dir=${arg("profile", "")}`] : []),
+        "--import",
+        "tsx",
+        "bench/load-server.ts",
+        ...["--mode", mode, "--db", p.url, "--data", p.dataDir],
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) done({ baseUrl: `http://127.0.0.1:${m[1]}`, child });
+    });
+    child.on("error", fail);
+    child.on("exit", (code) => fail(new Error(`${mode} server exited (${code}) before listening`)));
+  });
+}
+
+async function login(baseUrl: string, email: string): Promise<Record<string, string>> {
+  const res = await fetch(`${baseUrl}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: "demo" }),
+  });
+  if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0]!, "x-csrf-token": csrfToken };
+}
+
+interface Measured {
+  perSecond: number;
+  p99: number;
+  failures: number;
+}
+
+async function load(
+  options: autocannon.Options & { connections: number; duration: number },
+): Promise<Measured> {
+  const result = await autocannon(options);
+  return {
+    perSecond: result.requests.average,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function benchEngine(engine: string, connections: number, seconds: number, rounds: number) {
+  const charges = Number(arg("charges", "2000"));
+  const p = await prepare(engine, charges);
+  const servers: Server[] = [];
+  try {
+    const app = await startServer("app", p);
+    servers.push(app);
+    const bare = await startServer("bare", p);
+    servers.push(bare);
+    const customer = await login(app.baseUrl, "owner@acme.example");
+    const reviewer = await login(app.baseUrl, "reviewer@nimbus.example");
+    let next = 0;
+    const caseBody = () =>
+      JSON.stringify({
+        accountId: p.accountId,
+        items: [{ chargeId: p.chargeIds[next++ % p.chargeIds.length], amount: "0.01" }],
+        reason: "billing_error",
+        desiredOutcome: "account_credit",
+        summary: "Instance billed for hours after it was stopped",
+        description: "The instance was stopped on the 3rd at 14:00 UTC but billed for the whole month.",
+        impactStatement: "Budget overrun for the team.",
+      });
+    const kinds = {
+      reference: (duration: number) =>
+        load({
+          url: `${bare.baseUrl}/bare`,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: caseBody(),
+          connections,
+          duration,
+        }),
+      intake: (duration: number) =>
+        load({
+          url: `${app.baseUrl}/cases`,
+          connections,
+          duration,
+          requests: [
+            {
+              method: "POST",
+              headers: { ...customer, "content-type": "application/json" },
+              setupRequest: (request) => ({ ...request, body: caseBody() }),
+            },
+          ],
+        }),
+      queue: (duration: number) =>
+        load({
+          url: `${app.baseUrl}/cases?limit=20`,
+          headers: reviewer,
+          connections,
+          duration,
+        }),
+    };
+    const results: Record<keyof typeof kinds, Measured[]> = { reference: [], intake: [], queue: [] };
+    // Warm-up: JIT, pools and caches, and cases already in the queue when it is measured.
+    for (const run of Object.values(kinds)) await run(2);
+    for (let r = 1; r <= rounds; r++)
+      for (const [name, run] of Object.entries(kinds) as Array<
+        [keyof typeof kinds, (d: number) => Promise<Measured>]
+      >) {
+        process.stderr.write(`${engine} round ${r}/${rounds}: ${name}…\n`);
+        results[name].push(await run(seconds));
+      }
+    return results;
+  } finally {
+    for (const s of servers) s.child.kill("SIGTERM");
+    await p.drop();
+    rmSync(p.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const connections = Number(arg("connections", "200"));
+  const seconds = Number(arg("seconds", "10"));
+  const rounds = Number(arg("rounds", "2"));
+  const engines = arg("engines", "sqlite,postgres").split(",");
+  const lines = [
+    `${connections} connections on loopback, ${seconds} s per run, median of ${rounds} interleaved rounds:`,
+  ];
+  for (const engine of engines) {
+    const r = await benchEngine(engine, connections, seconds, rounds);
+    const ref = median(r.reference.map((m) => m.perSecond));
+    const row = (label: string, ms: Measured[], reference = false) => {
+      const perSecond = median(ms.map((m) => m.perSecond));
+      const p99 = median(ms.map((m) => m.p99));
+      const failures = ms.reduce((n, m) => n + m.failures, 0);
+      const ratio = reference ? "" : `  ratio ${(perSecond / ref).toFixed(2)} (aim ≥ 0.5)`;
+      return `  ${label.padEnd(44)} ${perSecond.toFixed(0).padStart(6)} req/s  p99 ${p99.toFixed(0).padStart(4)} ms (aim < 50)${ratio}${failures ? `  NON-2XX/ERRORS: ${failures}` : ""}`;
+    };
+    lines.push(
+      `${engine}:`,
+      row("reference: bare Fastify route, one insert", r.reference, true),
+      row("intake: POST /cases (one case per request)", r.intake),
+      row("reviewers' queue: GET /cases?limit=20", r.queue),
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+await main();
