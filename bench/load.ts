@@ -238,11 +238,14 @@ async function benchEngine(engine: string, connections: number, seconds: number,
     };
     const results: Record<keyof typeof kinds, Measured[]> = { reference: [], intake: [], queue: [] };
     // Warm-up: JIT, pools and caches, and cases already in the queue when it is measured.
-    for (const run of Object.values(kinds)) await run(2);
+    // `--kinds intake,queue` measures a subset (with --profile, to see one route's costs).
+    const wanted = arg("kinds", "reference,intake,queue").split(",");
+    const chosen = (
+      Object.entries(kinds) as Array<[keyof typeof kinds, (d: number) => Promise<Measured>]>
+    ).filter(([name]) => wanted.includes(name));
+    for (const [, run] of chosen) await run(2);
     for (let r = 1; r <= rounds; r++)
-      for (const [name, run] of Object.entries(kinds) as Array<
-        [keyof typeof kinds, (d: number) => Promise<Measured>]
-      >) {
+      for (const [name, run] of chosen) {
         process.stderr.write(`${engine} round ${r}/${rounds}: ${name}…\n`);
         results[name].push(await run(seconds));
       }
@@ -264,8 +267,9 @@ async function main(): Promise<void> {
   ];
   for (const engine of engines) {
     const r = await benchEngine(engine, connections, seconds, rounds);
-    const ref = median(r.reference.map((m) => m.perSecond));
+    const ref = r.reference.length ? median(r.reference.map((m) => m.perSecond)) : Number.NaN;
     const row = (label: string, ms: Measured[], reference = false) => {
+      if (ms.length === 0) return `  ${label.padEnd(44)} (not measured)`;
       const perSecond = median(ms.map((m) => m.perSecond));
       const p99 = median(ms.map((m) => m.p99));
       const failures = ms.reduce((n, m) => n + m.failures, 0);

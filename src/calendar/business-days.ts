@@ -1,7 +1,8 @@
 import Holidays from "date-holidays";
-import { DateTime, IANAZone } from "luxon";
+import { DateTime } from "luxon";
 import { AppError, type FieldError, validationFailed } from "../shared/errors.js";
 import { CHINA_HOLIDAY_ARRANGEMENTS } from "./china-overrides.js";
+import { isTimeZoneName } from "./time-zones.js";
 
 /**
  * Business days in a customer's region, for case deadlines (RFI due dates, reminders, decision clocks).
@@ -228,7 +229,7 @@ function checkRegion(region: unknown, problems: FieldError[]): void {
     typeof region === "object" && region !== null ? region : {}
   ) as Partial<Region>;
   checkCountry(country, "region.country", problems);
-  if (typeof timeZone !== "string" || !IANAZone.isValidZone(timeZone)) {
+  if (typeof timeZone !== "string" || !isTimeZoneName(timeZone)) {
     problems.push({
       field: "region.timeZone",
       code: "unknown_time_zone",

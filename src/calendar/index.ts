@@ -15,3 +15,4 @@ export {
   type ChinaHoliday,
   type ChinaYearArrangement,
 } from "./china-overrides.js";
+export { isTimeZoneName } from "./time-zones.js";

@@ -9,10 +9,12 @@
  * (all field errors at once) only for malformed billing-store data: an unknown time zone or currency, a
  * billed cost or quantity that is not a decimal, a timestamp without an offset.
  */
-import { DateTime, FixedOffsetZone, IANAZone } from "luxon";
+
+import { DateTime, FixedOffsetZone } from "luxon";
 import { HOUR_UNITS } from "../audit/sql.js";
 import { type Interval, totalLength, unionIntervals } from "../billing/evidence/availability.js";
 import { parseTimestamp } from "../billing/evidence/timestamps.js";
+import { isTimeZoneName } from "../calendar/index.js";
 import { currency, Dec, Money, parseDecimal } from "../money/index.js";
 import { AppError, type FieldError, validationFailed } from "../shared/errors.js";
 import {
@@ -208,7 +210,7 @@ class Checker {
 
 function prepare(draft: RequestDraft): { items: Item[]; usage: Usage[] } {
   const check = new Checker();
-  if (!IANAZone.isValidZone(draft.customer.timeZone)) {
+  if (!isTimeZoneName(draft.customer.timeZone)) {
     check.errors.push({
       field: "customer.timeZone",
       code: "invalid_time_zone",

@@ -19,7 +19,9 @@
  * - amount_exceeds_billed (error): a requested amount that is not a decimal, is ≤ 0 or is above the billed cost.
  * - empty_field: summary or description empty (error), impact statement empty (warning), no line item (error).
  */
-import { DateTime, IANAZone } from "luxon";
+
+import { DateTime } from "luxon";
+import { isTimeZoneName } from "../calendar/index.js";
 import { currency, type Dec, isCurrencyCode } from "../money/index.js";
 import {
   type DraftLineItem,
@@ -255,19 +257,6 @@ const NOT_A_PLACE =
 const ZONE_BEFORE =
   /(?:(?<![\p{L}\p{N}])(?:UTC|GMT)(?:\s*[+\-−]\s*\d{1,2}(?::?\d{2})?)?|北京时间|(?<iana>[A-Za-z_]+\/[A-Za-z0-9_+/-]+))[\s,:：]*(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}[日号])?[\s,，]*(?:上午|下午|晚上|凌晨|早上|中午)?\s*$/iu;
 
-const zoneNames = new Map<string, boolean>();
-
-/** IANA zone check, cached: luxon's builds an Intl formatter per call, far too slow per match. */
-function isZoneName(name: string): boolean {
-  let valid = zoneNames.get(name);
-  if (valid === undefined) {
-    valid = IANAZone.isValidZone(name);
-    // Bounded, so hostile text cannot grow it without limit.
-    if (zoneNames.size < 1024) zoneNames.set(name, valid);
-  }
-  return valid;
-}
-
 function zoneAfter(text: string, at: number): boolean {
   ZONE_AFTER.lastIndex = at;
   const m = ZONE_AFTER.exec(text);
@@ -285,13 +274,13 @@ function zoneAfter(text: string, at: number): boolean {
     );
   }
   if (g.named !== undefined) return !NOT_A_PLACE.test(g.named) && /^[A-Z]/.test(g.named);
-  return g.iana !== undefined && isZoneName(g.iana);
+  return g.iana !== undefined && isTimeZoneName(g.iana);
 }
 
 function zoneBefore(text: string, at: number): boolean {
   const m = ZONE_BEFORE.exec(text.slice(Math.max(0, at - 40), at));
   if (m === null) return false;
-  return m.groups?.iana === undefined || isZoneName(m.groups.iana);
+  return m.groups?.iana === undefined || isTimeZoneName(m.groups.iana);
 }
 
 /** The excerpt with the customer's zone: an ISO timestamp gets its offset, anything else the zone's name. */
@@ -301,7 +290,7 @@ function withZone(
   timeZone: string,
   lone: boolean,
 ): string | null {
-  if (!isZoneName(timeZone)) return null;
+  if (!isTimeZoneName(timeZone)) return null;
   if (!lone) return `${excerpt} ${timeZone}`;
   const local = DateTime.fromObject(
     {

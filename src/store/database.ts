@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.js";
 
@@ -74,7 +74,7 @@ function openSqlite(path: string): Store {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   return {
     db,
     sqlite,
@@ -82,6 +82,28 @@ function openSqlite(path: string): Store {
     capabilities: CAPABILITIES.sqlite,
     description: `sqlite:${path}`,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query afresh; compiling the statement cost SQLite more than running it. The
+ * texts a process runs are few (values are parameters), so the most recent 500 are kept. A statement
+ * still being iterated is busy and cannot run twice at once: that one call gets a fresh statement.
+ */
+function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(text);
+      if (!cached) {
+        if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import * as m0005 from "./0005-notifications.js";
 import * as m0006 from "./0006-ledger.js";
 import * as m0007 from "./0007-settlement.js";
 import * as m0008 from "./0008-audit-log-at-commit.js";
+import * as m0009 from "./0009-queue-order.js";
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["0006-ledger", m0006],
   ["0007-settlement", m0007],
   ["0008-audit-log-at-commit", m0008],
+  ["0009-queue-order", m0009],
 ];
 
 class InCodeMigrations implements MigrationProvider {
