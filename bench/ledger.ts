@@ -18,9 +18,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { appendAuditEntry } from "../src/audit-log/append-audit-entry.js";
-import { loadConfig } from "../src/config.js";
 import { type JournalEntryInput, journalProblems, transfer } from "../src/ledger/journal.js";
 import { insertJournalEntry, postJournalEntry } from "../src/ledger/post-journal-entry.js";
 import { createOrganisation } from "../src/organisations/create-organisation.js";
@@ -28,22 +26,9 @@ import { systemClock } from "../src/shared/clock.js";
 import type { Services } from "../src/shared/context.js";
 import { inTransaction, openStore, type Tx } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrations/index.js";
-import { arg } from "./support.js";
+import { arg, BENCH_POSTGRES_URL, benchConfig, benchPostgresAdmin, benchPostgresUrl } from "./support.js";
 
-const ADMIN_URL = process.env.REFUND_DESK_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const CTX = { actor: "system:bench", requestId: null };
-
-const urlFor = (name: string) => ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
 
 type Posting = (tx: Tx, services: Services, entry: JournalEntryInput) => Promise<unknown>;
 
@@ -77,17 +62,10 @@ async function postings(
   seconds: number,
 ): Promise<{ perSecond: number; count: number; nodeCpu: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), "refund-desk-bench-ledger-"));
-  const store = openStore(urlFor(dbName), { poolSize: clients });
+  const store = openStore(benchPostgresUrl(dbName), { poolSize: clients });
   try {
     await migrateToLatest(store);
-    const config = loadConfig(
-      {
-        REFUND_DESK_DATA_DIR: dataDir,
-        REFUND_DESK_SECRET_KEY: "33".repeat(32),
-        REFUND_DESK_LOG_LEVEL: "silent",
-      },
-      { warn: () => {} },
-    );
+    const config = benchConfig(dataDir);
     const services: Services = { store, config, clock: systemClock };
     const org = await createOrganisation(services, CTX, {
       kind: "customer",
@@ -141,7 +119,7 @@ async function postings(
 }
 
 function pgbench(args: string[]): Promise<string> {
-  const url = new URL(ADMIN_URL);
+  const url = new URL(BENCH_POSTGRES_URL);
   return new Promise((done, fail) => {
     const child = spawn(
       "pgbench",
@@ -207,7 +185,7 @@ async function main(): Promise<void> {
   const dbs = Object.fromEntries(Object.keys(VARIANTS).map((v, i) => [v, `rd_bench_ledger_${i}_${suffix}`]));
   const reference = `rd_bench_pgbench_${suffix}`;
   const all = [...Object.values(dbs), reference];
-  for (const name of all) await admin(`create database ${name}`);
+  for (const name of all) await benchPostgresAdmin(`create database ${name}`);
   try {
     await tpcbInit(reference);
     // Rounds alternate pgbench and each variant, so a slower moment of a shared server (another
@@ -247,7 +225,8 @@ async function main(): Promise<void> {
       ].join("\n")}\n`,
     );
   } finally {
-    for (const name of all) await admin(`drop database if exists ${name} with (force)`).catch(() => {});
+    for (const name of all)
+      await benchPostgresAdmin(`drop database if exists ${name} with (force)`).catch(() => {});
   }
 }
 

@@ -7,26 +7,19 @@
 import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
 import { sql } from "kysely";
-import { loadConfig } from "../src/config.js";
 import { buildApp } from "../src/http/app.js";
 import { systemClock } from "../src/shared/clock.js";
 import type { Services } from "../src/shared/context.js";
 import { newId } from "../src/shared/ids.js";
 import { openStore } from "../src/store/database.js";
-import { arg } from "./support.js";
+import { arg, benchConfig } from "./support.js";
 
 const mode = arg("mode", "app");
-const config = loadConfig(
-  {
-    REFUND_DESK_DATABASE_URL: arg("db", ""),
-    REFUND_DESK_DATA_DIR: arg("data", ""),
-    REFUND_DESK_SECRET_KEY: "33".repeat(32),
-    REFUND_DESK_LOG_LEVEL: "silent",
-    // The limiter stays in the request path; its ceiling is lifted so it does not decide the figure.
-    REFUND_DESK_RATE_LIMIT_PER_MINUTE: "100000000",
-  },
-  { warn: () => {} },
-);
+const config = benchConfig(arg("data", ""), {
+  REFUND_DESK_DATABASE_URL: arg("db", ""),
+  // The limiter stays in the request path; its ceiling is lifted so it does not decide the figure.
+  REFUND_DESK_RATE_LIMIT_PER_MINUTE: "100000000",
+});
 const store = openStore(config.databaseUrl, { poolSize: Number(arg("pool", "20")) });
 
 let listen: () => Promise<AddressInfo>;

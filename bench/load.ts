@@ -24,27 +24,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import pg from "pg";
-import { loadConfig } from "../src/config.js";
 import { seedDemo } from "../src/demo/seed-demo.js";
 import { importFile } from "../src/imports/import-file.js";
 import { systemClock } from "../src/shared/clock.js";
 import type { Services } from "../src/shared/context.js";
 import { openStore } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrations/index.js";
-import { arg } from "./support.js";
-
-const ADMIN_URL = process.env.REFUND_DESK_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
+import { arg, benchConfig, benchPostgresAdmin, benchPostgresUrl } from "./support.js";
 
 /** A month of `n` distinct charges for Acme's production account (ids as in the demo world). */
 function billCsv(n: number): string {
@@ -76,21 +62,14 @@ async function prepare(engine: string, charges: number): Promise<Prepared> {
   let drop = async () => {};
   if (engine === "postgres") {
     const name = `rd_bench_load_${randomBytes(4).toString("hex")}`;
-    await admin(`create database ${name}`);
-    url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-    drop = () => admin(`drop database if exists ${name} with (force)`);
+    await benchPostgresAdmin(`create database ${name}`);
+    url = benchPostgresUrl(name);
+    drop = () => benchPostgresAdmin(`drop database if exists ${name} with (force)`);
   }
   const store = openStore(url);
   try {
     await migrateToLatest(store);
-    const config = loadConfig(
-      {
-        REFUND_DESK_DATA_DIR: dataDir,
-        REFUND_DESK_SECRET_KEY: "33".repeat(32),
-        REFUND_DESK_LOG_LEVEL: "silent",
-      },
-      { warn: () => {} },
-    );
+    const config = benchConfig(dataDir);
     const services: Services = { store, config, clock: systemClock };
     const world = await seedDemo(services);
     if (!world) throw new Error("the scratch database already had data");

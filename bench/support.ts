@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import pg from "pg";
+import { type Config, loadConfig } from "../src/config.js";
 
 /** Wall-clock seconds of an async step, measured in this process. */
 export async function timed<T>(step: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -38,4 +40,35 @@ export function reportPeakRss(): void {
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+/** The PostgreSQL server the benchmarks use (REFUND_DESK_BENCH_POSTGRES_URL); scratch databases go there. */
+export const BENCH_POSTGRES_URL =
+  process.env.REFUND_DESK_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** The URL of database `name` on the bench server. */
+export const benchPostgresUrl = (name: string) => BENCH_POSTGRES_URL.replace(/\/[^/]*$/, `/${name}`);
+
+/** One statement on the bench server's maintenance database (create or drop a scratch database). */
+export async function benchPostgresAdmin(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A bench process's configuration: its own data folder, a fixed key, no logs. */
+export function benchConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig(
+    {
+      REFUND_DESK_DATA_DIR: dataDir,
+      REFUND_DESK_SECRET_KEY: "33".repeat(32),
+      REFUND_DESK_LOG_LEVEL: "silent",
+      ...env,
+    },
+    { warn: () => {} },
+  );
 }
