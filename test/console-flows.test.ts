@@ -1,15 +1,22 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type GatewaySimulator,
   startGatewaySimulator,
 } from "../src/gateway/simulator/start-gateway-simulator.js";
+import {
+  type BuiltConsole,
+  browserSuiteRuns,
+  buildConsoleForTests,
+  CHARGES_CSV_HEADER,
+  consoleSteps,
+  expectNoSeriousAxeViolations,
+  lastMonth,
+  launchChromium,
+  newConsolePage,
+  screenshot,
+} from "./support/browser.js";
 import { type Caller, call, login } from "./support/client.js";
 import { verifyKyc } from "./support/refunds.js";
 import { startTestServer, type TestServer } from "./support/server.js";
@@ -26,18 +33,8 @@ import { PNG } from "./support/uploads.js";
  *
  * The tests run in order and share one server, one browser and the cases they make.
  */
-const CHROMIUM = process.env.REFUND_DESK_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SCREENSHOTS = join(ROOT, "test-output", "screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-const browserMissing = existsSync(CHROMIUM) ? null : `needs Debian chromium at ${CHROMIUM} (CI installs it)`;
-// In CI a missing browser fails the run instead of skipping quietly.
-const runInBrowser = browserMissing === null || process.env.CI === "true";
-if (!runInBrowser) console.warn(`\n*** SKIPPED: console flow tests — ${browserMissing} ***\n`);
-
-const HEADER =
-  "BillingAccountId,SubAccountId,SubAccountName,ProviderName,ServiceName,RegionId,ResourceId,SkuId,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,PricingQuantity,PricingUnit,BilledCost,BillingCurrency,InvoiceId";
+const runInBrowser = browserSuiteRuns("console flow tests");
 
 /**
  * Last month's bills (the audit's claim window is open whenever the suite runs): on production an
@@ -45,11 +42,7 @@ const HEADER =
  * the data lake an Athena workgroup. `BilledCost` of the Lambda row can be spoiled for the bad file.
  */
 function lastMonthCsv(lambdaCost = "15.00"): string {
-  const now = new Date();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
-  const invoice = `INV-FLOW-${iso(start).slice(0, 7)}`;
+  const { start, end, invoice } = lastMonth("INV-FLOW");
   const row = (
     sub: string,
     subName: string,
@@ -60,11 +53,11 @@ function lastMonthCsv(lambdaCost = "15.00"): string {
     unit: string,
     cost: string,
   ) =>
-    `100000000001,${sub},${subName},AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${iso(start)},${iso(end)},${qty},${unit},${cost},USD,${invoice}`;
+    `100000000001,${sub},${subName},AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${start},${end},${qty},${unit},${cost},USD,${invoice}`;
   const production = (...r: [string, string, string, string, string, string]) =>
     row("100000000002", "Acme — production", ...r);
   return [
-    HEADER,
+    CHARGES_CSV_HEADER,
     production("AWS Lambda", "fn-report", "Lambda-GB-Second", "9000000", "GB-Seconds", lambdaCost),
     production("Amazon Elastic Compute Cloud", "i-0a1", "BoxUsage:m5.large", "720", "Hours", "72.00"),
     production("Amazon Simple Storage Service", "bucket-logs", "TimedStorage", "1000", "GB-Mo", "40.00"),
@@ -83,13 +76,6 @@ function lastMonthCsv(lambdaCost = "15.00"): string {
   ].join("\n");
 }
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
 interface CaseView {
   state: string;
   fastTrack: boolean;
@@ -102,42 +88,26 @@ interface CaseView {
 }
 
 describe.skipIf(!runInBrowser)("the console's end-to-end flows in a real browser (SQLite)", () => {
-  let outDir: string;
+  let built: BuiltConsole | undefined;
   let server: TestServer;
   let sim: GatewaySimulator;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let pageErrors: string[];
   let staff: Caller;
   let acmeOrg: string;
   let production: string;
   let dataLake: string;
-  const previousConsoleDir = process.env.REFUND_DESK_CONSOLE_DIR;
-  /** Script errors and CSP refusals: a page that logs one of these is broken, whatever it shows. */
-  const pageErrors: string[] = [];
-
-  async function axeCheck(name: string): Promise<void> {
-    if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) {
-      // Through the DevTools protocol, which the page's CSP does not govern.
-      await page.evaluate(AXE_SOURCE);
-    }
-    const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { resultTypes: ["violations"] })
-      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })))`);
-    const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(blocking, `axe on ${name}`).toEqual([]);
-  }
 
   /** The axe check, then a full-page screenshot `flow-<name>.png`. */
   async function checkAndSnap(name: string): Promise<void> {
-    await axeCheck(name);
-    await page.screenshot({ path: join(SCREENSHOTS, `flow-${name}.png`), fullPage: true });
+    await expectNoSeriousAxeViolations(page, name);
+    await screenshot(page, `flow-${name}.png`);
   }
 
-  const see = (text: string | RegExp) => page.getByText(text).first().waitFor({ timeout: 15_000 });
-  const nav = (name: string) => page.getByRole("navigation").getByRole("link", { name, exact: true });
-  const heading = (name: string | RegExp) =>
-    page.getByRole("heading", { level: 1, name }).waitFor({ timeout: 15_000 });
+  const steps = consoleSteps(() => ({ page, baseUrl: server.baseUrl }));
+  const { see, nav, heading, signOut } = steps;
   const button = (name: string) => page.getByRole("button", { name, exact: true });
   /** The case's state as the facts panel shows it. */
   const caseState = (state: string) =>
@@ -161,17 +131,8 @@ describe.skipIf(!runInBrowser)("the console's end-to-end flows in a real browser
   async function signIn(email: string): Promise<void> {
     // Whoever was signed in (a test that failed half-way, say) is gone: each flow starts at the sign-in page.
     await context.clearCookies();
-    await page.goto(`${server.baseUrl}/`);
-    await heading("Sign in");
-    await page.getByLabel("E-mail").fill(email);
-    await page.getByLabel("Password").fill("demo");
-    await button("Sign in").click();
+    await steps.signIn(email);
     await page.waitForURL(/\/app\//);
-  }
-
-  async function signOut(): Promise<void> {
-    await button("Sign out").click();
-    await heading("Sign in");
   }
 
   /** As whoever is signed in: opens a page of the console by its address. */
@@ -181,23 +142,7 @@ describe.skipIf(!runInBrowser)("the console's end-to-end flows in a real browser
   }
 
   beforeAll(async () => {
-    if (browserMissing !== null) throw new Error(browserMissing);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    // The built console, in production mode (vitest's NODE_ENV=test would give React's development build).
-    outDir = mkdtempSync(join(tmpdir(), "refund-desk-console-flows-"));
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      await build({
-        configFile: join(ROOT, "console", "vite.config.ts"),
-        mode: "production",
-        logLevel: "warn",
-        build: { outDir, emptyOutDir: true },
-      });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    process.env.REFUND_DESK_CONSOLE_DIR = outDir;
+    built = await buildConsoleForTests("refund-desk-console-flows-");
 
     // The card gateway: refunds settle when a test says so; its webhooks go to the server.
     sim = await startGatewaySimulator({ settleAfterMs: null, webhookRetryDelayMs: 50 });
@@ -223,32 +168,8 @@ describe.skipIf(!runInBrowser)("the console's end-to-end flows in a real browser
     );
     await drain();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-      ],
-    });
-    context = await browser.newContext({
-      timezoneId: "Asia/Shanghai",
-      locale: "en-US",
-      viewport: { width: 1360, height: 900 },
-      acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      // Chromium logs every 4xx answer ("Failed to load resource"); the tests provoke some on purpose.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
-    });
+    browser = await launchChromium();
+    ({ context, page, pageErrors } = await newConsolePage(browser, { acceptDownloads: true }));
   }, 180_000);
 
   afterAll(async () => {
@@ -256,9 +177,7 @@ describe.skipIf(!runInBrowser)("the console's end-to-end flows in a real browser
     await browser?.close();
     await server?.close();
     await sim?.close();
-    if (previousConsoleDir === undefined) delete process.env.REFUND_DESK_CONSOLE_DIR;
-    else process.env.REFUND_DESK_CONSOLE_DIR = previousConsoleDir;
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    built?.restore();
   });
 
   it("a customer imports bills with live progress, files the duplicate charge in one click, the fast track approves it, the refund is paid through the gateway and the letter downloads as a PDF", async () => {

@@ -1,15 +1,21 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dashboard } from "../src/dashboard/aggregate-dashboard.js";
-import { importFile } from "../src/imports/import-file.js";
 import { importSettlement } from "../src/reconciliation/import-settlement.js";
+import {
+  type BuiltConsole,
+  browserSuiteRuns,
+  buildConsoleForTests,
+  CHARGES_CSV_HEADER,
+  consoleSteps,
+  expectNoSeriousAxeViolations,
+  importCharges,
+  lastMonth,
+  launchChromium,
+  newConsolePage,
+  screenshot,
+} from "./support/browser.js";
 import { type Caller, call, login } from "./support/client.js";
 import { seedOrganisation, seedPayout } from "./support/ledger-fixtures.js";
 import { startTestServer, type TestServer } from "./support/server.js";
@@ -26,15 +32,7 @@ import { startTestServer, type TestServer } from "./support/server.js";
  * and submitted by the customer. Only the other customer's payouts come from the ledger fixtures
  * (test/support/ledger-fixtures.ts): a failed one, which no gateway is needed to make.
  */
-const CHROMIUM = process.env.REFUND_DESK_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SCREENSHOTS = join(ROOT, "test-output", "screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-const browserMissing = existsSync(CHROMIUM) ? null : `needs Debian chromium at ${CHROMIUM} (CI installs it)`;
-// In CI a missing browser fails the run instead of skipping quietly.
-const runInBrowser = browserMissing === null || process.env.CI === "true";
-if (!runInBrowser) console.warn(`\n*** SKIPPED: console operations browser tests — ${browserMissing} ***\n`);
+const runInBrowser = browserSuiteRuns("console operations browser tests");
 
 const HOUR_MS = 3600_000;
 
@@ -81,15 +79,11 @@ function passportPng(width = 120, height = 80): Buffer {
 
 /** Acme production's bills for last month (the claim window is open whenever the suite runs). */
 function lastMonthCsv(): string {
-  const now = new Date();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
-  const invoice = `INV-OPS-${iso(start).slice(0, 7)}`;
+  const { start, end, invoice } = lastMonth("INV-OPS");
   const row = (service: string, resource: string, sku: string, cost: string) =>
-    `100000000001,100000000002,Acme — production,AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${iso(start)},${iso(end)},1,Units,${cost},USD,${invoice}`;
+    `100000000001,100000000002,Acme — production,AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${start},${end},1,Units,${cost},USD,${invoice}`;
   return [
-    "BillingAccountId,SubAccountId,SubAccountName,ProviderName,ServiceName,RegionId,ResourceId,SkuId,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,PricingQuantity,PricingUnit,BilledCost,BillingCurrency,InvoiceId",
+    CHARGES_CSV_HEADER,
     row("Amazon Elastic Compute Cloud", "i-dash1", "BoxUsage:m5.large", "100.00"),
     row("Amazon Elastic Compute Cloud", "i-dash2", "BoxUsage:m5.large", "60.00"),
     // The same S3 charge twice: the audit finds the duplicate (USD 40.00).
@@ -100,22 +94,15 @@ function lastMonthCsv(): string {
   ].join("\n");
 }
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
 describe.skipIf(!runInBrowser)(
   "the console's compliance, finance and dashboard pages in a real browser (SQLite)",
   () => {
-    let outDir: string;
-    let dataDir: string;
+    let built: BuiltConsole | undefined;
     let server: TestServer;
     let browser: Browser;
     let context: BrowserContext;
     let page: Page;
+    let pageErrors: string[];
     let acme: TestServer["world"]["customers"]["acme"];
     let production: string;
     let dataLake: string;
@@ -124,33 +111,11 @@ describe.skipIf(!runInBrowser)(
     const cases = new Map<string, { id: string; ticket: string }>();
     /** When the cases were submitted (the server's clock, near the real time). */
     let submittedAt: Date;
-    const previousConsoleDir = process.env.REFUND_DESK_CONSOLE_DIR;
-    /** Script errors and CSP refusals: a page that logs one of these is broken, whatever it shows. */
-    const pageErrors: string[] = [];
 
-    async function axeCheck(name: string): Promise<void> {
-      if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) {
-        // Through the DevTools protocol, which the page's CSP does not govern (an inline <script> would be refused).
-        await page.evaluate(AXE_SOURCE);
-      }
-      const violations = await page.evaluate<
-        AxeViolation[]
-      >(`axe.run(document, { resultTypes: ["violations"] })
-      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })))`);
-      const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-      expect(blocking, `axe on ${name}`).toEqual([]);
-    }
-
-    async function snap(name: string): Promise<void> {
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-    }
-
-    const see = (text: string | RegExp) => page.getByText(text).first().waitFor({ timeout: 15_000 });
+    const { see, heading, signIn, signOut } = consoleSteps(() => ({ page, baseUrl: server.baseUrl }));
+    /** The main navigation, by its name (the payouts page has a second one, of payout states). */
     const nav = (name: string) =>
       page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name, exact: true });
-    const heading = (name: string | RegExp) =>
-      page.getByRole("heading", { level: 1, name }).waitFor({ timeout: 15_000 });
     /** The text of a chart's figures (its text alternative), found by the chart's caption. */
     const chartFigures = async (caption: string | RegExp) => {
       const figure = page
@@ -159,19 +124,6 @@ describe.skipIf(!runInBrowser)(
       await figure.waitFor({ timeout: 15_000 });
       return (await figure.locator(".chart-figures").textContent()) ?? "";
     };
-
-    async function signIn(email: string): Promise<void> {
-      await page.goto(`${server.baseUrl}/`);
-      await heading("Sign in");
-      await page.getByLabel("E-mail").fill(email);
-      await page.getByLabel("Password").fill("demo");
-      await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    }
-
-    async function signOut(): Promise<void> {
-      await page.getByRole("button", { name: "Sign out" }).click();
-      await heading("Sign in");
-    }
 
     async function uploadAndSubmitKyc(owner: Caller, accountId: string): Promise<void> {
       const form = new FormData();
@@ -191,22 +143,7 @@ describe.skipIf(!runInBrowser)(
     }
 
     beforeAll(async () => {
-      if (browserMissing !== null) throw new Error(browserMissing);
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      outDir = mkdtempSync(join(tmpdir(), "refund-desk-console-ops-"));
-      const nodeEnv = process.env.NODE_ENV;
-      process.env.NODE_ENV = "production";
-      try {
-        await build({
-          configFile: join(ROOT, "console", "vite.config.ts"),
-          mode: "production",
-          logLevel: "warn",
-          build: { outDir, emptyOutDir: true },
-        });
-      } finally {
-        process.env.NODE_ENV = nodeEnv;
-      }
-      process.env.REFUND_DESK_CONSOLE_DIR = outDir;
+      built = await buildConsoleForTests("refund-desk-console-ops-");
 
       server = await startTestServer("sqlite");
       // The browser judges the session cookie's expiry by the real clock: the server's must agree.
@@ -216,19 +153,7 @@ describe.skipIf(!runInBrowser)(
       [production, dataLake] = acme.memberAccountIds as [string, string];
 
       // Bills, and the audit that finds the duplicate S3 charge.
-      dataDir = mkdtempSync(join(tmpdir(), "refund-desk-console-ops-data-"));
-      writeFileSync(join(dataDir, "acme-ops.csv"), lastMonthCsv());
-      await importFile(
-        server.services,
-        { actor: "system:test", requestId: null },
-        {
-          organisationId: acme.organisationId,
-          kind: "charges",
-          path: join(dataDir, "acme-ops.csv"),
-          fileName: "acme-ops.csv",
-          onInvalid: "fail",
-        },
-      );
+      await importCharges(server, acme.organisationId, "acme-ops.csv", lastMonthCsv());
       await server.worker.drain();
       const charges = await server.services.store.db
         .selectFrom("charges")
@@ -320,42 +245,15 @@ describe.skipIf(!runInBrowser)(
         },
       );
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-          "--disable-sync",
-        ],
-      });
-      context = await browser.newContext({
-        timezoneId: "Asia/Shanghai",
-        locale: "en-US",
-        viewport: { width: 1360, height: 900 },
-        acceptDownloads: true,
-      });
-      page = await context.newPage();
-      page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-      page.on("console", (m) => {
-        // Chromium logs every 4xx answer ("Failed to load resource"); the tests provoke some on purpose.
-        if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-          pageErrors.push(m.text());
-      });
+      browser = await launchChromium();
+      ({ context, page, pageErrors } = await newConsolePage(browser, { acceptDownloads: true }));
     }, 240_000);
 
     afterAll(async () => {
       await context?.close();
       await browser?.close();
       await server?.close();
-      if (previousConsoleDir === undefined) delete process.env.REFUND_DESK_CONSOLE_DIR;
-      else process.env.REFUND_DESK_CONSOLE_DIR = previousConsoleDir;
-      for (const dir of [outDir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+      built?.restore();
     });
 
     it("a compliance officer sees the KYC queue, views the passport inline, cannot decide without a reason, and approves", async () => {
@@ -363,8 +261,8 @@ describe.skipIf(!runInBrowser)(
       await heading("KYC queue");
       await page.getByRole("link", { name: "Review Acme — production" }).waitFor();
       expect(await page.getByRole("link", { name: "Review Acme — data lake" }).count()).toBe(1);
-      await axeCheck("compliance KYC queue");
-      await snap("compliance-kyc-queue");
+      await expectNoSeriousAxeViolations(page, "compliance KYC queue");
+      await screenshot(page, "compliance-kyc-queue.png");
 
       await page.getByRole("link", { name: "Review Acme — production" }).click();
       await heading("KYC review: Acme — production");
@@ -388,8 +286,8 @@ describe.skipIf(!runInBrowser)(
       });
       await links.getByText("Acme — data lake").waitFor();
       expect(await links.textContent()).toContain("Same identity number");
-      await axeCheck("compliance KYC review");
-      await snap("compliance-kyc-review");
+      await expectNoSeriousAxeViolations(page, "compliance KYC review");
+      await screenshot(page, "compliance-kyc-review.png");
 
       // A decision needs its reason: said next to the field, and nothing is sent.
       await page.getByRole("button", { name: "Record the decision" }).click();
@@ -419,8 +317,8 @@ describe.skipIf(!runInBrowser)(
         decision: "verified",
         reason: "The passport photo and number match the legal name Olivia Owner.",
       });
-      await axeCheck("compliance KYC approved");
-      await snap("compliance-kyc-approved");
+      await expectNoSeriousAxeViolations(page, "compliance KYC approved");
+      await screenshot(page, "compliance-kyc-approved.png");
 
       await nav("KYC queue").click();
       await heading("KYC queue");
@@ -434,7 +332,7 @@ describe.skipIf(!runInBrowser)(
       const link = page.getByRole("article").filter({ hasText: "Acme — data lake" });
       await link.waitFor();
       expect(await link.textContent()).toContain("Not reviewed");
-      await axeCheck("compliance identity links");
+      await expectNoSeriousAxeViolations(page, "compliance identity links");
 
       await link.getByRole("button", { name: "Record the verdict" }).click();
       await link.getByText("Choose a verdict.").waitFor();
@@ -443,8 +341,8 @@ describe.skipIf(!runInBrowser)(
       await link.getByRole("button", { name: "Record the verdict" }).click();
       await see("Recorded: Legitimate for the link with Acme — data lake.");
       await page.getByRole("article").filter({ hasText: "Latest verdict: Legitimate" }).waitFor();
-      await axeCheck("compliance identity links (judged)");
-      await snap("compliance-identity-links");
+      await expectNoSeriousAxeViolations(page, "compliance identity links (judged)");
+      await screenshot(page, "compliance-identity-links.png");
 
       // The picker reaches the same view from the other side.
       await page.goto(`${server.baseUrl}/app/compliance/links`);
@@ -489,8 +387,8 @@ describe.skipIf(!runInBrowser)(
       expect(await tabs.getByRole("link", { name: "Failed" }).getAttribute("aria-current")).toBe("page");
       expect(await failed.textContent()).toContain("card_declined");
       expect(await failed.textContent()).toContain("Initech Hosting GmbH");
-      await axeCheck("finance payouts (failed)");
-      await snap("finance-payouts");
+      await expectNoSeriousAxeViolations(page, "finance payouts (failed)");
+      await screenshot(page, "finance-payouts.png");
 
       // By keyboard: Tab reaches the Retry button and Enter presses it.
       await failed.getByRole("button", { name: /^Retry the payout of RD-/ }).focus();
@@ -514,8 +412,8 @@ describe.skipIf(!runInBrowser)(
         "USD 75.00",
         "2",
       ]);
-      await axeCheck("finance payouts (retried)");
-      await snap("finance-payouts-retried");
+      await expectNoSeriousAxeViolations(page, "finance payouts (retried)");
+      await screenshot(page, "finance-payouts-retried.png");
     }, 90_000);
 
     it("finance reads the reconciliation: the settlement file, the line missing in our records, and resolves its task", async () => {
@@ -525,8 +423,8 @@ describe.skipIf(!runInBrowser)(
       await fileRow.waitFor();
       expect(await fileRow.textContent()).toContain("Needs attention");
       await page.getByText("Reconciliation mismatch").first().waitFor();
-      await axeCheck("finance reconciliation");
-      await snap("finance-reconciliation");
+      await expectNoSeriousAxeViolations(page, "finance reconciliation");
+      await screenshot(page, "finance-reconciliation.png");
 
       await fileRow.getByRole("link", { name: "settlement-2026-01-15.csv" }).click();
       await heading("Reconciliation of settlement-2026-01-15.csv");
@@ -541,8 +439,8 @@ describe.skipIf(!runInBrowser)(
       await page.getByRole("button", { name: "Resolve" }).click();
       await see("The task was resolved.");
       await see("No open task.");
-      await axeCheck("finance reconciliation report");
-      await snap("finance-reconciliation-report");
+      await expectNoSeriousAxeViolations(page, "finance reconciliation report");
+      await screenshot(page, "finance-reconciliation-report.png");
     }, 60_000);
 
     it("the ledger explorer shows balances and entries by code and case, a balanced trial balance, and the CSV export", async () => {
@@ -618,8 +516,8 @@ describe.skipIf(!runInBrowser)(
       expect(csv.text).toContain(cases.get("i-dash1")!.ticket);
       expect(csv.text).toMatch(/,100\.00,/);
       expect(csv.text).toMatch(/,25\.00,/);
-      await axeCheck("finance ledger");
-      await snap("finance-ledger");
+      await expectNoSeriousAxeViolations(page, "finance ledger");
+      await screenshot(page, "finance-ledger.png");
     }, 90_000);
 
     it("the dashboard charts refunds by reason, product and month and what the audit found, with the seeded figures", async () => {
@@ -697,8 +595,8 @@ describe.skipIf(!runInBrowser)(
       expect(await chartFigures("Refunds by reason: numbers of cases")).toBe(
         "Billing error: Filed 2, Approved 1; Duplicate charge: Filed 1, Approved 1; SLA breach: Filed 1, Approved 0",
       );
-      await axeCheck("dashboard");
-      await snap("dashboard");
+      await expectNoSeriousAxeViolations(page, "dashboard");
+      await screenshot(page, "dashboard.png");
 
       await page.getByLabel("From month").fill("2020-01");
       await page.getByLabel("To month").fill("2020-02");
@@ -707,7 +605,7 @@ describe.skipIf(!runInBrowser)(
       await see("No refund request was filed in this period.");
       await see("The audit found nothing in this period.");
       expect(await kpi("approval").textContent()).toBe("—");
-      await axeCheck("dashboard (empty period)");
+      await expectNoSeriousAxeViolations(page, "dashboard (empty period)");
       await signOut();
     }, 90_000);
 
@@ -719,8 +617,8 @@ describe.skipIf(!runInBrowser)(
       await page.locator('[data-kpi="filed"] .tile-figure').waitFor();
       expect(await page.locator('[data-kpi="filed"] .tile-figure').textContent()).toBe("4");
       expect(await page.getByLabel("Customer", { exact: true }).count()).toBe(0);
-      await axeCheck("dashboard (customer)");
-      await snap("dashboard-customer");
+      await expectNoSeriousAxeViolations(page, "dashboard (customer)");
+      await screenshot(page, "dashboard-customer.png");
 
       // Another customer sees none of Acme's figures, and not the provider-wide ones.
       const globex = await login(server.baseUrl, "owner@globex.example");

@@ -1,17 +1,26 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatInstant } from "../console/src/lib/dates.js";
 import { formatMoney, sumDecimals } from "../console/src/lib/money.js";
 import { consoleDirectory, consoleRoutes } from "../src/console/routes.js";
 import { CONSOLE_CSP } from "../src/console/security-headers.js";
-import { importFile } from "../src/imports/import-file.js";
+import {
+  type BuiltConsole,
+  browserSuiteRuns,
+  buildConsoleForTests,
+  CHARGES_CSV_HEADER,
+  consoleSteps,
+  expectNoSeriousAxeViolations,
+  importCharges,
+  lastMonth,
+  launchChromium,
+  newConsolePage,
+  screenshot,
+} from "./support/browser.js";
 import { type Caller, call, login } from "./support/client.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -22,41 +31,22 @@ import { startTestServer, type TestServer } from "./support/server.js";
  * Every page visited is checked with axe-core (no `serious` or `critical` violation) and
  * photographed into test-output/screenshots/.
  */
-/** Debian's chromium; REFUND_DESK_TEST_CHROMIUM points elsewhere (or at nothing, to see the CI failure). */
-const CHROMIUM = process.env.REFUND_DESK_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SCREENSHOTS = join(ROOT, "test-output", "screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-const browserMissing = existsSync(CHROMIUM) ? null : `needs Debian chromium at ${CHROMIUM} (CI installs it)`;
-// In CI a missing browser fails the run instead of skipping quietly.
-const runInBrowser = browserMissing === null || process.env.CI === "true";
-if (!runInBrowser) console.warn(`\n*** SKIPPED: console browser tests — ${browserMissing} ***\n`);
+const runInBrowser = browserSuiteRuns("console browser tests");
 
 /** Bills for last month, so the audit's claim window is open whenever the suite runs. */
 function lastMonthCsv(): string {
-  const now = new Date();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
-  const invoice = `INV-${iso(start).slice(0, 7)}`;
+  const { start, end, invoice } = lastMonth("INV");
   const row = (service: string, resource: string, sku: string, qty: string, unit: string, cost: string) =>
-    `100000000001,100000000002,Acme — production,AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${iso(start)},${iso(end)},${qty},${unit},${cost},USD,${invoice}`;
+    `100000000001,100000000002,Acme — production,AWS,${service},us-east-1,${resource},${sku},Usage,Usage-Based,${start},${end},${qty},${unit},${cost},USD,${invoice}`;
   return [
-    "BillingAccountId,SubAccountId,SubAccountName,ProviderName,ServiceName,RegionId,ResourceId,SkuId,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,PricingQuantity,PricingUnit,BilledCost,BillingCurrency,InvoiceId",
+    CHARGES_CSV_HEADER,
     row("Amazon Elastic Compute Cloud", "i-0a1", "BoxUsage:m5.large", "720", "Hours", "72.00"),
     // The same S3 charge twice: the audit finds the duplicate.
     row("Amazon Simple Storage Service", "bucket-logs", "TimedStorage", "1000", "GB-Mo", "40.00"),
     row("Amazon Simple Storage Service", "bucket-logs", "TimedStorage", "1000", "GB-Mo", "40.00"),
     "",
   ].join("\n");
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
 }
 
 describe("the console's money and time formats", () => {
@@ -109,129 +99,37 @@ describe("the console's routes", () => {
 });
 
 describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () => {
-  let outDir: string;
-  let dataDir: string;
+  let built: BuiltConsole | undefined;
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let pageErrors: string[];
   let production: string;
   let caseId: string;
   let ticket: string;
-  const previousConsoleDir = process.env.REFUND_DESK_CONSOLE_DIR;
-  /** Script errors and CSP refusals: a page that logs one of these is broken, whatever it shows. */
-  const pageErrors: string[] = [];
 
-  async function axeCheck(name: string): Promise<void> {
-    if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) {
-      // Through the DevTools protocol, which the page's CSP does not govern (an inline <script> would be refused).
-      await page.evaluate(AXE_SOURCE);
-    }
-    const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { resultTypes: ["violations"] })
-      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })))`);
-    const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(blocking, `axe on ${name}`).toEqual([]);
-  }
-
-  async function snap(name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
-
-  /** Waits until the page shows `text` somewhere (in the current language). */
-  const see = (text: string | RegExp) => page.getByText(text).first().waitFor({ timeout: 15_000 });
-  /** A link of the main navigation (pages also link back to their parent with similar words). */
-  const nav = (name: string) => page.getByRole("navigation").getByRole("link", { name, exact: true });
-  const heading = (name: string | RegExp) =>
-    page.getByRole("heading", { level: 1, name }).waitFor({ timeout: 15_000 });
-
-  async function signIn(email: string): Promise<void> {
-    await page.goto(`${server.baseUrl}/`);
-    await heading("Sign in");
-    await page.getByLabel("E-mail").fill(email);
-    await page.getByLabel("Password").fill("demo");
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  }
-
-  async function signOut(): Promise<void> {
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await heading("Sign in");
-  }
+  const { see, nav, heading, signIn, signOut } = consoleSteps(() => ({ page, baseUrl: server.baseUrl }));
 
   beforeAll(async () => {
-    if (browserMissing !== null) throw new Error(browserMissing);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    // The built console the server serves: vite's JS API into a temporary folder, production mode
-    // (vitest sets NODE_ENV=test, which would otherwise give React's development build).
-    outDir = mkdtempSync(join(tmpdir(), "refund-desk-console-"));
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      await build({
-        configFile: join(ROOT, "console", "vite.config.ts"),
-        mode: "production",
-        logLevel: "warn",
-        build: { outDir, emptyOutDir: true },
-      });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    process.env.REFUND_DESK_CONSOLE_DIR = outDir;
+    built = await buildConsoleForTests("refund-desk-console-");
 
     server = await startTestServer("sqlite");
     // The browser judges the session cookie's expiry by the real clock: the server's must agree.
     server.clock.set(new Date().toISOString());
     production = server.world.customers.acme.memberAccountIds[0]!;
-    dataDir = mkdtempSync(join(tmpdir(), "refund-desk-console-data-"));
-    writeFileSync(join(dataDir, "acme.csv"), lastMonthCsv());
-    await importFile(
-      server.services,
-      { actor: "system:test", requestId: null },
-      {
-        organisationId: server.world.customers.acme.organisationId,
-        kind: "charges",
-        path: join(dataDir, "acme.csv"),
-        fileName: "acme.csv",
-        onInvalid: "fail",
-      },
-    );
+    await importCharges(server, server.world.customers.acme.organisationId, "acme.csv", lastMonthCsv());
     await server.worker.drain();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-      ],
-    });
-    // A viewer in Shanghai: every time must show in their zone with "(UTC+08:00)".
-    context = await browser.newContext({
-      timezoneId: "Asia/Shanghai",
-      locale: "en-US",
-      viewport: { width: 1360, height: 900 },
-    });
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      // Chromium logs every 4xx answer ("Failed to load resource"); the tests provoke some on purpose.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
-    });
+    browser = await launchChromium();
+    ({ context, page, pageErrors } = await newConsolePage(browser));
   }, 180_000);
 
   afterAll(async () => {
     await context?.close();
     await browser?.close();
     await server?.close();
-    if (previousConsoleDir === undefined) delete process.env.REFUND_DESK_CONSOLE_DIR;
-    else process.env.REFUND_DESK_CONSOLE_DIR = previousConsoleDir;
-    for (const dir of [outDir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+    built?.restore();
   });
 
   it("serves the console with a strict Content-Security-Policy, index.html on client routes and immutable assets", async () => {
@@ -268,8 +166,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
   it("a customer signs in, sees what the audit found, browses the bills and files the duplicate finding in one click", async () => {
     await page.goto(`${server.baseUrl}/`);
     await heading("Sign in");
-    await axeCheck("sign-in");
-    await snap("01-sign-in");
+    await expectNoSeriousAxeViolations(page, "sign-in");
+    await screenshot(page, "01-sign-in.png");
     expect(
       await page.getByRole("link", { name: "Read the API documentation (/docs)" }).getAttribute("href"),
     ).toBe("/docs");
@@ -291,8 +189,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await see("USD 40.00");
     expect(await page.getByText("1 claimable finding(s)").count()).toBe(1);
     await see("You have no open cases.");
-    await axeCheck("overview");
-    await snap("02-overview");
+    await expectNoSeriousAxeViolations(page, "overview");
+    await screenshot(page, "02-overview.png");
 
     await nav("Bills").click();
     await heading("Bills");
@@ -305,8 +203,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await page.getByRole("row").nth(2).waitFor();
     await see("bucket-logs");
     expect(await page.getByRole("row").count()).toBe(3);
-    await axeCheck("bills");
-    await snap("03-bills");
+    await expectNoSeriousAxeViolations(page, "bills");
+    await screenshot(page, "03-bills.png");
 
     await page.getByRole("link", { name: "Amazon Simple Storage Service" }).first().click();
     await heading(/Amazon Simple Storage Service · bucket-logs/);
@@ -316,16 +214,16 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     expect(await page.getByRole("link", { name: "Request refund" }).getAttribute("href")).toContain(
       `account=${production}`,
     );
-    await axeCheck("charge");
-    await snap("04-charge");
+    await expectNoSeriousAxeViolations(page, "charge");
+    await screenshot(page, "04-charge.png");
 
     await nav("Findings").click();
     await heading("Findings");
     const finding = page.getByRole("article").filter({ hasText: "Duplicate charge" });
     await finding.waitFor();
     expect(await finding.textContent()).toContain("USD 40.00");
-    await axeCheck("findings");
-    await snap("05-findings");
+    await expectNoSeriousAxeViolations(page, "findings");
+    await screenshot(page, "05-findings.png");
 
     await finding.getByRole("button", { name: "File a refund request" }).click();
     await page.waitForURL(/\/app\/cases\/case_[0-9a-z]+$/);
@@ -344,8 +242,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await page.getByRole("button", { name: "Upload" }).click();
     await see("support-chat.txt was added to the evidence.");
     await page.getByRole("link", { name: "support-chat.txt" }).waitFor();
-    await axeCheck("case (filed)");
-    await snap("06-case-filed");
+    await expectNoSeriousAxeViolations(page, "case (filed)");
+    await screenshot(page, "06-case-filed.png");
   }, 120_000);
 
   it("the request builder shows a vague-language hint next to the text, with the excerpt marked, and the built request, and files it", async () => {
@@ -368,8 +266,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     // The built request: the subject and executive summary as a reviewer will read them.
     await see("Executive summary");
     expect(await page.locator(".subject").textContent()).toMatch(/i-0a1/);
-    await axeCheck("request builder");
-    await snap("07-request-builder");
+    await expectNoSeriousAxeViolations(page, "request builder");
+    await screenshot(page, "07-request-builder.png");
     // Hints are advice: the request files as it stands, and the case page opens with its ticket.
     await page.getByRole("button", { name: "File the request" }).click();
     await page.waitForURL(/\/app\/cases\/case_[0-9a-z]+$/);
@@ -386,8 +284,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await nav("审计发现").waitFor();
     await see("审计发现的可退款金额");
     expect(await page.evaluate<string>("document.documentElement.lang")).toBe("zh-CN");
-    await axeCheck("overview (中文)");
-    await snap("08-overview-zh");
+    await expectNoSeriousAxeViolations(page, "overview (中文)");
+    await screenshot(page, "08-overview-zh.png");
     await page.getByRole("button", { name: "English" }).click();
     await heading("Overview");
   }, 60_000);
@@ -402,8 +300,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await row.waitFor();
     expect(await row.textContent()).toContain("KYC not verified");
     expect(await row.textContent()).toContain("Acme Analytics Ltd");
-    await axeCheck("queue");
-    await snap("09-queue");
+    await expectNoSeriousAxeViolations(page, "queue");
+    await screenshot(page, "09-queue.png");
 
     await row.getByRole("link", { name: ticket }).click();
     await heading(`Case ${ticket}`);
@@ -424,8 +322,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     ).toBe(200);
     await page.getByRole("button", { name: "Record the decision" }).click();
     await see("Someone else changed this case after you opened it.");
-    await axeCheck("workbench (conflict)");
-    await snap("10-workbench-conflict");
+    await expectNoSeriousAxeViolations(page, "workbench (conflict)");
+    await screenshot(page, "10-workbench-conflict.png");
 
     await page.getByRole("button", { name: "Reload the case" }).click();
     await see(/Deciding on version \d+/);
@@ -433,8 +331,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await page
       .getByRole("heading", { level: 3, name: /Account credit · USD 40/ })
       .waitFor({ timeout: 15_000 });
-    await axeCheck("workbench (decided)");
-    await snap("11-workbench-decided");
+    await expectNoSeriousAxeViolations(page, "workbench (decided)");
+    await screenshot(page, "11-workbench-decided.png");
     const decided = await call<{ state: string; decisions: Array<{ outcome: string; amount: string }> }>(
       server.baseUrl,
       "GET",
@@ -466,8 +364,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
         head: new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5)) }))`,
     );
     expect(letter).toEqual({ status: 200, type: "application/pdf", head: "%PDF-" });
-    await axeCheck("case (decided)");
-    await snap("12-case-decided");
+    await expectNoSeriousAxeViolations(page, "case (decided)");
+    await screenshot(page, "12-case-decided.png");
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });
