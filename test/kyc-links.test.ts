@@ -24,6 +24,7 @@ interface Link {
   organisationId: string;
   organisationName: string;
   shared: string[];
+  review: { verdict: string; reason: string; reviewedBy: string; reviewedAt: string } | null;
 }
 
 interface PaymentMethod {
@@ -222,6 +223,7 @@ describe.each(engines)("identity links and payment methods on %s", (engine) => {
           organisationId: server.world.customers.globex.organisationId,
           organisationName: "Globex Retail (Shanghai) Co., Ltd.",
           shared: ["identity_number", "payment_instrument"],
+          review: null,
         },
       ]);
       const fromGlobex = await links(compliance, globexShop);
@@ -234,6 +236,26 @@ describe.each(engines)("identity links and payment methods on %s", (engine) => {
       ]);
       const asAdmin = await links(admin, acmeProduction);
       expect(asAdmin.body.items).toHaveLength(1);
+    });
+
+    it("shows compliance's latest verdict on a link, seen from either account", async () => {
+      const review = (verdict: string, reason: string) =>
+        api("POST", `/accounts/${acmeProduction}/links/${globexShop}/review`, {
+          as: compliance,
+          body: { verdict, reason },
+        });
+      expect((await review("suspected_abuse", "Same passport, refunds on both sides")).status).toBe(201);
+      expect((await review("legitimate", "A group company; confirmed by phone")).status).toBe(201);
+      for (const [from, to] of [
+        [acmeProduction, globexShop],
+        [globexShop, acmeProduction],
+      ] as const) {
+        const items = (await links(reviewer, from)).body.items;
+        expect(items.find((l) => l.accountId === to)?.review).toMatchObject({
+          verdict: "legitimate",
+          reason: "A group company; confirmed by phone",
+        });
+      }
     });
 
     it("lists nothing for an unrelated account", async () => {

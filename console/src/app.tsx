@@ -14,6 +14,7 @@ import { ChargePage } from "./pages/customer/charge";
 import { FindingsPage } from "./pages/customer/findings";
 import { ImportsPage } from "./pages/customer/imports";
 import { KycPage } from "./pages/customer/kyc";
+import { OrganisationPage } from "./pages/customer/organisation";
 import { OverviewPage } from "./pages/customer/overview";
 import { RequestBuilderPage } from "./pages/customer/request-builder";
 import { seesDashboard } from "./pages/dashboard/access";
@@ -54,6 +55,12 @@ const NAV: readonly NavItem[] = [
   },
   { href: paths.imports(), label: "nav.imports", routes: ["imports"], show: (a) => a.isCustomer },
   { href: paths.kyc(), label: "nav.kyc", routes: ["kyc"], show: (a) => a.isCustomer },
+  {
+    href: paths.organisation(),
+    label: "nav.organisation",
+    routes: ["organisation"],
+    show: (a) => a.isCustomer,
+  },
   { href: paths.queue(), label: "nav.queue", routes: ["queue", "workbench"], show: (a) => a.isReviewer },
   {
     href: paths.complianceKyc(),
@@ -254,6 +261,8 @@ function pageFor(route: Route, a: Abilities): ReactNode {
       return customer(<ImportsPage abilities={a} />);
     case "kyc":
       return customer(<KycPage abilities={a} params={route.params} />);
+    case "organisation":
+      return customer(<OrganisationPage abilities={a} />);
     case "queue":
       return reviewer(<QueuePage params={route.params} />);
     case "workbench":

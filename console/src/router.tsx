@@ -18,6 +18,7 @@ export type Route =
   | { name: "workbench"; caseId: string }
   | { name: "imports" }
   | { name: "kyc"; params: URLSearchParams }
+  | { name: "organisation" }
   | { name: "complianceKyc" }
   | { name: "complianceKycReview"; accountId: string }
   | { name: "complianceLinks"; params: URLSearchParams }
@@ -43,6 +44,7 @@ const PATTERNS: Array<[RegExp, Builder]> = [
   [/^\/app\/review\/cases\/([\w-]+)$/, (m) => ({ name: "workbench", caseId: m[1]! })],
   [/^\/app\/imports$/, () => ({ name: "imports" })],
   [/^\/app\/kyc$/, (_m, params) => ({ name: "kyc", params })],
+  [/^\/app\/organisation$/, () => ({ name: "organisation" })],
   [/^\/app\/compliance\/kyc$/, () => ({ name: "complianceKyc" })],
   [/^\/app\/compliance\/kyc\/([\w-]+)$/, (m) => ({ name: "complianceKycReview", accountId: m[1]! })],
   [/^\/app\/compliance\/links$/, (_m, params) => ({ name: "complianceLinks", params })],
@@ -78,6 +80,7 @@ export const paths = {
   workbench: (id: string) => `/app/review/cases/${encodeURIComponent(id)}`,
   imports: () => "/app/imports",
   kyc: (accountId?: string) => (accountId ? `/app/kyc?account=${encodeURIComponent(accountId)}` : "/app/kyc"),
+  organisation: () => "/app/organisation",
   complianceKyc: () => "/app/compliance/kyc",
   complianceKycReview: (accountId: string) => `/app/compliance/kyc/${encodeURIComponent(accountId)}`,
   complianceLinks: (accountId?: string) =>

@@ -18,20 +18,11 @@ export async function identityLinksWithVerdicts(
   db: Db,
   accountId: string,
 ): Promise<Array<{ accountId: string; shared: string[]; verdict: "suspected_abuse" | "legitimate" | null }>> {
-  const links = await findIdentityLinks(db, accountId);
-  const out = [];
-  for (const link of links) {
-    const [a, b] = [accountId, link.accountId].sort() as [string, string];
-    const latest = await db
-      .selectFrom("identity_link_reviews")
-      .select("verdict")
-      .where("account_a", "=", a)
-      .where("account_b", "=", b)
-      .orderBy("id", "desc")
-      .executeTakeFirst();
-    out.push({ accountId: link.accountId, shared: link.shared, verdict: latest?.verdict ?? null });
-  }
-  return out;
+  return (await findIdentityLinks(db, accountId)).map((link) => ({
+    accountId: link.accountId,
+    shared: link.shared,
+    verdict: link.review?.verdict ?? null,
+  }));
 }
 
 /**

@@ -1,10 +1,24 @@
 import { DateTime } from "luxon";
 import { Type } from "typebox";
+import { slaCreditPercent } from "../audit/detectors/sla-credit.js";
+import {
+  availabilityPercent,
+  type Interval,
+  monthKey,
+  monthLengthMs,
+  splitByMonth,
+  unionIntervals,
+} from "../billing/evidence/availability.js";
+import { formatUtc, monthStartMs, parseTimestamp } from "../billing/evidence/timestamps.js";
 import { DEFAULT_POLICY } from "../policy/default-policy.js";
+import { findSlaEntry } from "../policy/sla-tables.js";
+import { AppError } from "../shared/errors.js";
 import type { Db } from "../store/database.js";
-import type { CaseTable, DecisionTable } from "../store/schema.js";
+import type { CaseTable, ChargeTable, DecisionTable } from "../store/schema.js";
 import { isOverdue } from "./decision-clock.js";
 import { CASE_EVENTS, type CaseState, nextState } from "./lifecycle.js";
+import { buildRequestFor } from "./request-for.js";
+import type { CaseChannel, CaseReason, DesiredOutcome } from "./vocabulary.js";
 
 const Str = Type.String();
 const NullableStr = Type.Union([Type.String(), Type.Null()]);
@@ -198,15 +212,210 @@ export const CaseDetailView = Type.Object({
   ),
   decisions: Type.Array(DecisionView),
   appeal: Type.Union([Type.Object({ id: Str, argument: Str, filedAt: Str, assignedTo: Str }), Type.Null()]),
+  analysis: Type.Object(
+    {
+      billedVersusActual: Type.Union([
+        Type.Object({
+          rows: Type.Array(
+            Type.Object({
+              chargeId: Str,
+              sourceRef: Str,
+              resourceId: NullableStr,
+              billedQuantity: NullableStr,
+              actualQuantity: Type.Union([Str, Type.Null()], {
+                description: "Null when the usage cannot be compared with the charge",
+              }),
+              unit: NullableStr,
+              billedCost: Str,
+              differenceQuantity: NullableStr,
+            }),
+          ),
+          note: Str,
+        }),
+        Type.Null(),
+      ]),
+      sla: Type.Union([
+        Type.Object({
+          serviceName: NullableStr,
+          regionId: NullableStr,
+          periodStart: Str,
+          periodEnd: Str,
+          entry: Type.Union([
+            Type.Object({
+              clauseId: Str,
+              scope: Str,
+              thresholdPercent: Type.String({ description: "Monthly availability committed, exact decimal" }),
+              sourceUrl: Str,
+            }),
+            Type.Null(),
+          ]),
+          months: Type.Array(
+            Type.Object({
+              month: Type.String({ description: "UTC calendar month, YYYY-MM" }),
+              downtimeMs: Type.String({
+                description: "Milliseconds of the month covered by its outages (an integer, as a string)",
+              }),
+              availabilityPercent: Str,
+              creditPercent: Type.Union([Str, Type.Null()], {
+                description: "Null: at or above the threshold (or no SLA table for the service)",
+              }),
+            }),
+          ),
+          incidents: Type.Array(
+            Type.Object({ incidentId: Str, regionId: Str, start: Str, end: Str, statusPageUrl: NullableStr }),
+          ),
+        }),
+        Type.Null(),
+      ]),
+      unavailable: Type.Union([Str, Type.Null()], {
+        description: "Why the evidence could not be compared with the charge (malformed billing data)",
+      }),
+    },
+    {
+      description:
+        "What the customer's own evidence says about the case's charge: billed versus actual usage (the request " +
+        "builder's table) and, for an SLA breach, the outages of the charge period against the SLA threshold",
+    },
+  ),
 });
 
+/**
+ * The SLA side of an `sla_breach` case: the incidents of the charge's service and region that overlap
+ * its charge period, and each UTC month of the period's availability against the SLA table's
+ * threshold — computed as the audit's `sla_credit` detector does (docs/audit-rules.md §4: the union
+ * of the month's incidents, overlaps counted once).
+ */
+async function slaAnalysis(db: Db, c: CaseTable, charge: ChargeTable) {
+  const start = charge.charge_period_start ? parseTimestamp(charge.charge_period_start) : null;
+  const end = charge.charge_period_end ? parseTimestamp(charge.charge_period_end) : null;
+  if (!start?.ok || !end?.ok || end.ms <= start.ms) return null;
+  const entry = findSlaEntry(DEFAULT_POLICY.sla, charge.provider_name, charge.service_name);
+  const first = monthKey(BigInt(start.ms));
+  const last = monthKey(BigInt(end.ms) - 1n);
+  const from = monthStartMs(Number(first.slice(0, 4)), Number(first.slice(5, 7)));
+  const to = monthStartMs(Number(last.slice(0, 4)), Number(last.slice(5, 7)) + 1);
+  // NOTE: an incident names the service as the SLA table does, or by one of its service codes.
+  const services = entry
+    ? [entry.serviceName, ...entry.serviceCodes]
+    : charge.service_name
+      ? [charge.service_name]
+      : [];
+  const rows =
+    services.length === 0
+      ? []
+      : await db
+          .selectFrom("incidents")
+          .select(["incident_id", "region_id", "start_at", "end_at", "status_page_url"])
+          .where("organisation_id", "=", c.organisation_id)
+          .where("service_name", "in", services)
+          .$if(charge.region_id !== null, (q) => q.where("region_id", "=", charge.region_id!))
+          // Stored as formatUtc writes them, so the bounds compare as text in the same form.
+          .where("start_at", "<", formatUtc(to))
+          .where("end_at", ">", formatUtc(from))
+          .orderBy("start_at")
+          .orderBy("incident_id")
+          .limit(1000)
+          .execute();
+  const parsed = rows.flatMap((r) => {
+    const s = parseTimestamp(r.start_at);
+    const e = parseTimestamp(r.end_at);
+    return s.ok && e.ok && e.ms >= s.ms ? [{ row: r, start: s, end: e }] : [];
+  });
+  const intervals: Interval[] = parsed.map((p) => ({ start: BigInt(p.start.ms), end: BigInt(p.end.ms) }));
+  const downtime = splitByMonth(unionIntervals(intervals));
+  const months = [];
+  for (let key = first; key <= last; ) {
+    const monthMs = monthLengthMs(key);
+    const down = downtime.get(key)?.downtimeMs ?? 0n;
+    months.push({
+      month: key,
+      downtimeMs: down.toString(),
+      availabilityPercent: availabilityPercent(down, monthMs),
+      creditPercent: entry ? slaCreditPercent(entry, down, monthMs) : null,
+    });
+    const y = Number(key.slice(0, 4));
+    const m = Number(key.slice(5, 7));
+    key = monthKey(BigInt(monthStartMs(y, m + 1)));
+  }
+  return {
+    serviceName: charge.service_name,
+    regionId: charge.region_id,
+    periodStart: start.iso,
+    periodEnd: end.iso,
+    entry: entry
+      ? {
+          clauseId: entry.clauseId,
+          scope: entry.scope,
+          thresholdPercent: entry.thresholdPercent,
+          sourceUrl: entry.sourceUrl,
+        }
+      : null,
+    months,
+    // The outages of the charge period itself (the months' availability counts the whole months).
+    incidents: parsed
+      .filter((p) => p.start.ms < end.ms && p.end.ms > start.ms)
+      .map((p) => ({
+        incidentId: p.row.incident_id,
+        regionId: p.row.region_id,
+        start: p.start.iso,
+        end: p.end.iso,
+        statusPageUrl: p.row.status_page_url,
+      })),
+  };
+}
+
+/**
+ * Read-only: the request builder's billed-versus-actual table for the case's charge (from the
+ * organisation's imported usage), and the SLA side of an SLA breach. All of it is the customer's own
+ * data, so whoever may read the case may read this.
+ */
+export async function caseAnalysis(db: Db, c: CaseTable) {
+  const none = { billedVersusActual: null, sla: null, unavailable: null };
+  const [organisation, account, charge] = await Promise.all([
+    db.selectFrom("organisations").selectAll().where("id", "=", c.organisation_id).executeTakeFirst(),
+    db.selectFrom("accounts").selectAll().where("id", "=", c.account_id).executeTakeFirst(),
+    db.selectFrom("charges").selectAll().where("id", "=", c.charge_id).executeTakeFirst(),
+  ]);
+  if (!organisation || !account || !charge) return none;
+  try {
+    const built = await buildRequestFor(db, {
+      organisation,
+      account,
+      charges: [charge],
+      amounts: { [charge.id]: c.amount },
+      reason: c.reason as CaseReason,
+      desiredOutcome: c.desired_outcome as DesiredOutcome,
+      summary: c.summary,
+      description: c.description,
+      impactStatement: c.impact_statement,
+      channel: c.channel as CaseChannel,
+      filedBy: c.filed_by,
+      onBehalfOf: c.on_behalf_of,
+      evidenceLabels: [],
+      findingId: c.finding_id,
+    });
+    return {
+      billedVersusActual: built.request.billedVersusActual,
+      sla: c.reason === "sla_breach" ? await slaAnalysis(db, c, charge) : null,
+      unavailable: null,
+    };
+  } catch (error) {
+    // NOTE: malformed billing data must not hide the rest of the case from its reviewer: the
+    // builder's validation error is shown in place of the comparison.
+    if (error instanceof AppError && error.code === "validation_failed")
+      return { ...none, unavailable: error.message };
+    throw error;
+  }
+}
+
 export async function caseDetailView(db: Db, c: CaseTable, now: string) {
-  const [events, evidence, rfis, decisions, appeal] = await Promise.all([
+  const [events, evidence, rfis, decisions, appeal, analysis] = await Promise.all([
     db.selectFrom("case_events").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("case_evidence").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("information_requests").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("decisions").selectAll().where("case_id", "=", c.id).orderBy("sequence").execute(),
     db.selectFrom("appeals").selectAll().where("case_id", "=", c.id).executeTakeFirst(),
+    caseAnalysis(db, c),
   ]);
   return {
     ...caseSummaryView(c, now),
@@ -257,5 +466,6 @@ export async function caseDetailView(db: Db, c: CaseTable, now: string) {
     appeal: appeal
       ? { id: appeal.id, argument: appeal.argument, filedAt: appeal.filed_at, assignedTo: appeal.assigned_to }
       : null,
+    analysis,
   };
 }

@@ -10,6 +10,13 @@ export interface IdentityLink {
   organisationName: string;
   /** What this account shares with the other one, in a fixed order. */
   shared: SharedIdentity[];
+  /** Compliance's latest verdict on the link (`POST /accounts/{id}/links/{other}/review`), if any. */
+  review: {
+    verdict: "suspected_abuse" | "legitimate";
+    reason: string;
+    reviewedBy: string;
+    reviewedAt: string;
+  } | null;
 }
 
 const ORDER: readonly SharedIdentity[] = ["identity_number", "payment_instrument"];
@@ -52,11 +59,31 @@ export async function findIdentityLinks(db: Db, accountId: string): Promise<Iden
         organisationId: r.organisation_id,
         organisationName: r.organisation_name,
         shared: [],
+        review: null,
       };
       links.set(r.account_id, link);
     }
     if (!link.shared.includes(r.kind)) link.shared.push(r.kind);
   }
   for (const link of links.values()) link.shared.sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  if (links.size > 0) {
+    // Reviews key a pair in id order; newest first, so the first seen per pair is the latest.
+    const reviews = await db
+      .selectFrom("identity_link_reviews")
+      .selectAll()
+      .where((eb) => eb.or([eb("account_a", "=", accountId), eb("account_b", "=", accountId)]))
+      .orderBy("id", "desc")
+      .execute();
+    for (const r of reviews) {
+      const link = links.get(r.account_a === accountId ? r.account_b : r.account_a);
+      if (link && link.review === null)
+        link.review = {
+          verdict: r.verdict,
+          reason: r.reason,
+          reviewedBy: r.reviewed_by,
+          reviewedAt: r.created_at,
+        };
+    }
+  }
   return [...links.values()];
 }

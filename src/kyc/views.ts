@@ -51,6 +51,15 @@ export const IdentityLinkView = Type.Object({
   organisationId: Type.String(),
   organisationName: Type.String(),
   shared: Type.Array(Type.String()),
+  review: Type.Union([
+    Type.Object({
+      verdict: Type.Union([Type.Literal("suspected_abuse"), Type.Literal("legitimate")]),
+      reason: Type.String(),
+      reviewedBy: Type.String(),
+      reviewedAt: Type.String(),
+    }),
+    Type.Null(),
+  ]),
 });
 
 export type DocumentMeta = Omit<KycDocumentTable, "ciphertext" | "uploaded_by" | "account_id">;

@@ -137,6 +137,8 @@ export interface ReviewCheck {
 }
 
 export interface CaseReview {
+  /** When the automatic review ran (absent on reviews stored before it was recorded). */
+  reviewedAt?: string;
   checks: ReviewCheck[];
   policy: {
     productRuleId: string | null;
@@ -207,6 +209,52 @@ export interface CaseDetail extends CaseSummary {
   informationRequests: InformationRequest[];
   decisions: Decision[];
   appeal: { id: string; argument: string; filedAt: string } | null;
+  /** What the customer's own evidence says about the charge (src/cases/views.ts `caseAnalysis`). */
+  analysis?: CaseAnalysis;
+}
+
+/** One charge's billed quantity against the usage records of its resource (the request builder's table). */
+export interface BilledVersusActualRow {
+  chargeId: string;
+  sourceRef: string;
+  resourceId: string | null;
+  billedQuantity: string | null;
+  /** Null: the usage cannot be compared with this charge (no period, no unit, no records in its unit). */
+  actualQuantity: string | null;
+  unit: string | null;
+  billedCost: string;
+  differenceQuantity: string | null;
+}
+
+/** An SLA-breach case's outages in its charge period and each month's availability against the SLA. */
+export interface CaseSla {
+  serviceName: string | null;
+  regionId: string | null;
+  periodStart: string;
+  periodEnd: string;
+  entry: { clauseId: string; scope: string; thresholdPercent: string; sourceUrl: string } | null;
+  months: Array<{
+    /** UTC calendar month, YYYY-MM. */
+    month: string;
+    /** Integer milliseconds, as a string. */
+    downtimeMs: string;
+    availabilityPercent: string;
+    creditPercent: string | null;
+  }>;
+  incidents: Array<{
+    incidentId: string;
+    regionId: string;
+    start: string;
+    end: string;
+    statusPageUrl: string | null;
+  }>;
+}
+
+export interface CaseAnalysis {
+  billedVersusActual: { rows: BilledVersusActualRow[]; note: string } | null;
+  sla: CaseSla | null;
+  /** Why the evidence could not be compared (malformed billing data), or null. */
+  unavailable: string | null;
 }
 
 export interface LintIssue {
@@ -336,6 +384,13 @@ export interface IdentityLink {
   organisationId: string;
   organisationName: string;
   shared: string[];
+  /** Compliance's latest verdict on the link, if any. */
+  review: {
+    verdict: "suspected_abuse" | "legitimate";
+    reason: string;
+    reviewedBy: string;
+    reviewedAt: string;
+  } | null;
 }
 
 /** An audit-log entry (GET /organisations/{id}/audit-log); `summary` depends on the action. */
@@ -499,4 +554,58 @@ export interface Dashboard {
   byService: DashboardGroup[];
   byMonth: DashboardGroup[];
   findings: Array<{ kind: string; currency: string; count: number; amount: string }>;
+}
+
+/** An account credit (GET /accounts/{id}/credits): exact decimal amounts in the credit's currency. */
+export interface Credit {
+  id: string;
+  accountId: string;
+  caseId: string | null;
+  decisionId: string | null;
+  source: string;
+  currency: string;
+  amount: string;
+  remaining: string;
+  scope: { services: string[]; regions: string[] };
+  priority: number;
+  expiresAt: string;
+  /** `expired` as soon as the expiry passes. */
+  status: "active" | "used" | "expired";
+  createdAt: string;
+}
+
+export interface CreditsPage extends Page<Credit> {
+  balances: Array<{ currency: string; remaining: string }>;
+}
+
+/** A member of a customer organisation (GET /organisations/{id}/members). */
+export interface Member {
+  id: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  createdAt: string;
+}
+
+/** An API token of the organisation (GET /organisations/{id}/tokens); the secret is never listed. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  /** null: every account of the organisation. */
+  accountIds: string[] | null;
+  permissions: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** POST /organisations/{id}/tokens: the only answer that carries the secret. */
+export interface CreatedApiToken {
+  id: string;
+  name: string;
+  token: string;
+  accountIds: string[] | null;
+  permissions: string[];
+  createdAt: string;
 }

@@ -15,7 +15,7 @@ import { useI18n } from "../../i18n/i18n";
 import { useAction } from "../../lib/use-action";
 import { useLoad } from "../../lib/use-api";
 import { Link, navigate, paths } from "../../router";
-import { KycBadge, type LinkVerdict, linkVerdicts, SharedBadges, VerdictBadge } from "./shared";
+import { KycBadge, SharedBadges, VerdictBadge } from "./shared";
 
 const VERDICTS = ["legitimate", "suspected_abuse"] as const;
 
@@ -197,19 +197,7 @@ function LinksOf({ accountId }: { accountId: string }) {
       `/organisations/${encodeURIComponent(account.organisationId)}`,
       signal,
     );
-    let verdicts: Map<string, LinkVerdict> | null = null;
-    try {
-      verdicts = await linkVerdicts(
-        account.id,
-        [account.organisationId, ...links.items.map((l) => l.organisationId)],
-        signal,
-      );
-    } catch (error) {
-      // The verdicts are a convenience read from the audit log; the links themselves still show.
-      if (error instanceof DOMException && error.name === "AbortError") throw error;
-      verdicts = null;
-    }
-    return { account, organisation, links: links.items, verdicts };
+    return { account, organisation, links: links.items };
   });
   if (data.status === "loading") return <Loading />;
   if (data.status === "error")
@@ -230,13 +218,12 @@ function LinksOf({ accountId }: { accountId: string }) {
         <p role="status" className="done">
           {done}
         </p>
-        {d.verdicts === null && <p className="hint">{t("compliance.links.verdictsUnknown")}</p>}
       </section>
       {d.links.length === 0 ? (
         <Empty>{t("compliance.noLinks")}</Empty>
       ) : (
         d.links.map((l) => {
-          const latest = d.verdicts?.get(l.accountId) ?? null;
+          const latest = l.review;
           return (
             <article key={l.accountId} className="panel" aria-labelledby={`link-${l.accountId}`}>
               <h3 id={`link-${l.accountId}`}>
@@ -250,7 +237,7 @@ function LinksOf({ accountId }: { accountId: string }) {
                 {latest && (
                   <span className="sub">
                     {" "}
-                    <Instant at={latest.at} />
+                    <Instant at={latest.reviewedAt} />
                   </span>
                 )}
               </p>

@@ -1,12 +1,30 @@
 import { get, getAll } from "../../api/client";
-import type { AuditRun, CaseSummary, CustomerPayout, Finding } from "../../api/types";
+import type {
+  Account,
+  AuditRun,
+  CaseSummary,
+  Credit,
+  CreditsPage,
+  CustomerPayout,
+  Finding,
+} from "../../api/types";
 import { PAYOUTS_IN_FLIGHT, PayoutStatus } from "../../components/case-parts";
-import { Empty, ErrorState, Instant, Loading, Money, PageTitle, StatusBadge } from "../../components/ui";
+import {
+  Badge,
+  Empty,
+  ErrorState,
+  Instant,
+  Loading,
+  Money,
+  PageTitle,
+  StatusBadge,
+} from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { sumDecimals } from "../../lib/money";
 import { useLoad } from "../../lib/use-api";
 import { Link, paths } from "../../router";
 import type { Abilities } from "../../session";
+import { accountName, loadAccounts } from "./shared";
 
 /** Cases still on their way to a decision (decided, closed and withdrawn ones are listed apart). */
 const SETTLED = ["decided", "closed", "withdrawn"];
@@ -68,6 +86,133 @@ export function CaseTable({ cases, caption }: { cases: readonly CaseSummary[]; c
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A credit expiring within this many days is flagged on the overview. */
+export const SOON_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** Whole days until `expiresAt` (rounded up), or null when it is further away than SOON_DAYS. */
+export function daysToExpiry(expiresAt: string, now: number = Date.now()): number | null {
+  const left = Date.parse(expiresAt) - now;
+  if (Number.isNaN(left) || left > SOON_DAYS * DAY_MS) return null;
+  return Math.max(0, Math.ceil(left / DAY_MS));
+}
+
+/** Every account's credits that can still be spent (active, not expired, something left), soonest expiry first. */
+async function loadCredits(accounts: readonly Account[], signal: AbortSignal): Promise<Credit[]> {
+  const pages = await Promise.all(
+    accounts.map((a) =>
+      get<CreditsPage>(`/accounts/${encodeURIComponent(a.id)}/credits?status=active&limit=200`, signal),
+    ),
+  );
+  return pages
+    .flatMap((p) => p.items)
+    .filter((c) => c.status === "active" && !/^0*(?:\.0*)?$/.test(c.remaining))
+    .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
+}
+
+/** Account credits the next invoices consume: what remains, where it applies and when it expires. */
+function CreditsSection({
+  credits,
+  accounts,
+  cases,
+}: {
+  credits: readonly Credit[];
+  accounts: readonly Account[];
+  cases: readonly CaseSummary[];
+}) {
+  const { t } = useI18n();
+  const currencies = [...new Set(credits.map((c) => c.currency))].sort();
+  const scopeText = (c: Credit) =>
+    [
+      c.scope.services.length ? c.scope.services.join(", ") : t("overview.creditAnyService"),
+      c.scope.regions.length ? c.scope.regions.join(", ") : t("overview.creditAnyRegion"),
+    ].join(" · ");
+  return (
+    <section aria-labelledby="credits-heading" className="panel">
+      <h2 id="credits-heading">{t("overview.credits")}</h2>
+      <p className="hint">{t("overview.creditsHint", { days: SOON_DAYS })}</p>
+      {credits.length === 0 ? (
+        <Empty>{t("overview.noCredits")}</Empty>
+      ) : (
+        <>
+          <ul className="tiles">
+            {currencies.map((cur) => (
+              <li key={cur} className="tile">
+                <span className="tile-figure">
+                  <Money
+                    amount={sumDecimals(credits.filter((c) => c.currency === cur).map((c) => c.remaining))}
+                    currency={cur}
+                  />
+                </span>
+                <span className="tile-label">{t("overview.creditAvailable")}</span>
+              </li>
+            ))}
+          </ul>
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">{t("overview.credits")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("kyc.account")}</th>
+                  <th scope="col" className="num">
+                    {t("overview.creditRemaining")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("overview.creditGranted")}
+                  </th>
+                  <th scope="col">{t("overview.creditScope")}</th>
+                  <th scope="col">{t("overview.creditExpires")}</th>
+                  <th scope="col">{t("col.ticket")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {credits.map((c) => {
+                  const days = daysToExpiry(c.expiresAt);
+                  const ticket = cases.find((k) => k.id === c.caseId)?.ticketNumber ?? c.caseId;
+                  return (
+                    <tr key={c.id} className={days === null ? undefined : "soon"}>
+                      <td>{accountName(accounts, c.accountId)}</td>
+                      <td className="num">
+                        <Money amount={c.remaining} currency={c.currency} />
+                      </td>
+                      <td className="num">
+                        <Money amount={c.amount} currency={c.currency} />
+                      </td>
+                      <td>{scopeText(c)}</td>
+                      <td>
+                        <Instant at={c.expiresAt} />
+                        {days !== null && (
+                          <>
+                            {" "}
+                            <Badge tone="warn">
+                              {days === 0
+                                ? t("overview.creditExpiresToday")
+                                : t("overview.creditExpiresIn", { days })}
+                            </Badge>
+                          </>
+                        )}
+                      </td>
+                      <td>
+                        {c.caseId ? (
+                          <Link className="ticket-link" href={paths.case(c.caseId)}>
+                            {ticket}
+                          </Link>
+                        ) : (
+                          "—"
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
   );
 }
 
@@ -147,17 +292,20 @@ export function OverviewPage({ abilities }: { abilities: Abilities }) {
   const { t } = useI18n();
   const org = abilities.organisation!;
   const data = useLoad(`overview:${org.id}`, async (signal) => {
-    const [findings, audits, cases, payouts] = await Promise.all([
+    const [findings, audits, cases, payouts, accounts] = await Promise.all([
       getAll<Finding>(`/organisations/${org.id}/findings?claimable=true`, signal),
       get<{ items: AuditRun[] }>(`/organisations/${org.id}/audits`, signal),
       getAll<CaseSummary>(`/organisations/${org.id}/cases`, signal, 400),
       get<{ items: CustomerPayout[] }>(`/organisations/${org.id}/payouts?limit=50`, signal),
+      loadAccounts(org.id, signal),
     ]);
     return {
       findings: findings.filter((f) => f.status !== "resolved"),
       audits: audits.items,
       cases,
       payouts: payouts.items,
+      accounts,
+      credits: await loadCredits(accounts, signal),
     };
   });
 
@@ -211,6 +359,7 @@ export function OverviewPage({ abilities }: { abilities: Abilities }) {
             )}
           </section>
           <RefundsSection payouts={data.data.payouts} />
+          <CreditsSection credits={data.data.credits} accounts={data.data.accounts} cases={data.data.cases} />
           {data.data.cases.some((c) => c.state === "draft") && (
             <section aria-labelledby="drafts-heading" className="panel">
               <h2 id="drafts-heading">{t("overview.drafts")}</h2>

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, lazy, Suspense, useState } from "react";
 import { api, get, newIdempotencyKey } from "../../api/client";
 import type { CaseDetail, CaseReview, Problem } from "../../api/types";
 import {
@@ -26,6 +26,11 @@ import { useAction } from "../../lib/use-action";
 import { useLoad } from "../../lib/use-api";
 import { BackLink, paths } from "../../router";
 import type { Abilities } from "../../session";
+
+// Loaded on first use: the billed-versus-actual chart brings the charting library.
+const WorkbenchPanels = lazy(() =>
+  import("./workbench-panels").then((m) => ({ default: m.WorkbenchPanels })),
+);
 
 /** Decision outcomes (src/audit/finding.ts OUTCOMES). */
 const OUTCOMES = [
@@ -448,6 +453,9 @@ export function WorkbenchPage({ abilities, caseId }: { abilities: Abilities; cas
               <h2 id="evidence-heading">{t("case.evidence")}</h2>
               <EvidenceList caseId={c.id} evidence={c.evidence} />
             </section>
+            <Suspense fallback={<Loading />}>
+              <WorkbenchPanels c={c} />
+            </Suspense>
             {c.informationRequests.length > 0 && (
               <section className="panel" aria-labelledby="rfis-heading">
                 <h2 id="rfis-heading">{t("workbench.informationRequests")}</h2>
