@@ -269,9 +269,14 @@ describe.skipIf(!runInBrowser)(
       // The passport is shown inline, decoded by the browser from the decrypting route.
       const image = page.getByRole("img", { name: "Passport uploaded for identity verification" });
       await image.waitFor();
-      await page.waitForFunction(
-        `(() => { const img = document.querySelector("img.document-image"); return img?.complete && img.naturalWidth > 0; })()`,
-      );
+      // Polled from here: a predicate evaluated in the page would be refused by the console's CSP.
+      await expect
+        .poll(() =>
+          page.evaluate<boolean>(
+            `(() => { const img = document.querySelector("img.document-image"); return Boolean(img?.complete && img.naturalWidth > 0); })()`,
+          ),
+        )
+        .toBe(true);
       expect(
         await page.evaluate<number[]>(
           `(() => { const img = document.querySelector("img.document-image"); return [img.naturalWidth, img.naturalHeight]; })()`,
@@ -473,7 +478,7 @@ describe.skipIf(!runInBrowser)(
       await page.getByLabel("Case", { exact: true }).selectOption(cases.get("bucket-dash")!.id);
       await page.getByRole("button", { name: "Apply filters" }).click();
       await page.waitForURL(/code=customer_credit/);
-      await page.waitForFunction(`document.querySelectorAll("table.entries tbody.entry").length === 1`);
+      await expect.poll(() => page.locator("table.entries tbody.entry").count()).toBe(1);
       const only = await entries.first().textContent();
       expect(only).toContain(cases.get("bucket-dash")!.ticket);
       expect(only).toContain("USD 25.00");
