@@ -13,7 +13,7 @@ try {
 }
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
-  const why = report.error?.summary ?? report.message ?? "no vulnerability counts in its report";
+  const why = report.error?.summary || report.error?.detail || report.message || "no vulnerability counts in its report";
   console.warn(`*** npm audit could not reach the advisory service (${why}); dependencies NOT checked ***`);
   process.exit(0);
 }
