@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed-demo.js";
 import { systemClock } from "../src/shared/clock.js";
@@ -9,6 +8,7 @@ import type { Services } from "../src/shared/context.js";
 import { runCli } from "./support/cli.js";
 import { call, login } from "./support/client.js";
 import { openTestStore, type TestStore, testEngines } from "./support/engines.js";
+import { API_BANNER, jsonLines, PROBES_BANNER, type Served, spawnServe, until } from "./support/processes.js";
 import { TEST_SECRET_KEY, testConfig } from "./support/server.js";
 
 /**
@@ -16,79 +16,6 @@ import { TEST_SECRET_KEY, testConfig } from "./support/server.js";
  * enqueues, only the worker runs; SIGTERM stops each cleanly. On SQLite the split is refused.
  */
 const engines = await testEngines();
-const ROOT = resolve(import.meta.dirname, "..");
-
-interface Served {
-  child: ChildProcess;
-  /** Everything written to stdout so far (the banner, then JSON log lines). */
-  output(): string;
-  /** Resolves with the first match of `pattern` in stdout. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-function serve(args: string[], env: Record<string, string>): Served {
-  const child = spawn(
-    process.execPath,
-    ["--import", import.meta.resolve("tsx"), resolve(ROOT, "src/cli/main.ts"), "serve", ...args],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  const waiters: Array<() => void> = [];
-  child.stdout!.on("data", (d) => {
-    stdout += d;
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr!.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-  return {
-    child,
-    output: () => stdout,
-    exited,
-    waitFor(pattern, timeoutMs = 45_000) {
-      return new Promise((done, fail) => {
-        const timer = setTimeout(
-          () => fail(new Error(`timed out waiting for ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          const match = pattern.exec(stdout);
-          if (match) {
-            clearTimeout(timer);
-            done(match);
-            return;
-          }
-          waiters.push(check);
-        };
-        void exited.then((code) => {
-          clearTimeout(timer);
-          fail(new Error(`serve exited (${code}) before ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
-        });
-        check();
-      });
-    },
-  };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const jsonLines = (text: string) =>
-  text
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-
 describe.runIf(engines.includes("postgres"))("serve --role api and --role worker on PostgreSQL", () => {
   let db: TestStore;
   let env: Record<string, string>;
@@ -113,9 +40,9 @@ describe.runIf(engines.includes("postgres"))("serve --role api and --role worker
   });
 
   it("runs what the API process enqueues only in the worker process, and both stop on SIGTERM", async () => {
-    const api = serve(["--role", "api", "--port", "0"], env);
+    const api = spawnServe(["--role", "api", "--port", "0"], env);
     started.push(api);
-    const [, apiUrl] = await api.waitFor(/Console and API: (http:\/\/\S+?)\/\n/);
+    const [, apiUrl] = await api.waitFor(API_BANNER);
     const owner = await login(apiUrl!, "owner@acme.example");
     const enqueued = await call<{ jobId: string }>(
       apiUrl!,
@@ -141,9 +68,9 @@ describe.runIf(engines.includes("postgres"))("serve --role api and --role worker
     expect(await status()).toBe("queued");
     expect((await call(apiUrl!, "GET", "/readyz")).status).toBe(200);
 
-    const worker = serve(["--role", "worker", "--metrics-port", "0"], env);
+    const worker = spawnServe(["--role", "worker", "--metrics-port", "0"], env);
     started.push(worker);
-    const [, probesUrl] = await worker.waitFor(/Probes and metrics: (http:\/\/\S+?)\/healthz/);
+    const [, probesUrl] = await worker.waitFor(PROBES_BANNER);
     expect(worker.output()).not.toContain("Console and API");
     await until(async () => ((await status()) === "succeeded" ? true : undefined));
 
@@ -164,7 +91,7 @@ describe.runIf(engines.includes("postgres"))("serve --role api and --role worker
     for (const s of [api, worker]) {
       const messages = jsonLines(s.output()).map((l) => l.msg);
       expect(messages).toContain("shutting down: no new requests or jobs; finishing what runs");
-      expect(messages.at(-1)).toBe("stopped");
+      expect(messages.at(-1), JSON.stringify(messages.slice(-5))).toBe("stopped");
     }
   });
 });

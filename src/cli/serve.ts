@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import pino from "pino";
 import { loadConfig } from "../config.js";
 import { demoLogins, seedDemo } from "../demo/seed-demo.js";
-import { buildApp, LOG_REDACTIONS } from "../http/app.js";
+import { buildApp, LOG_REDACTIONS, logDestination } from "../http/app.js";
 import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { startWorker, type Worker } from "../jobs/worker.js";
 import { createMetrics } from "../operations/metrics.js";
@@ -118,7 +118,10 @@ export function registerServe(program: Command): void {
         // One JSON log stream per process: the API's (requests carry `reqId`), or a worker's own.
         const logger: FastifyBaseLogger =
           app?.log ??
-          pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: "[redacted]" } });
+          pino(
+            { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: "[redacted]" } },
+            logDestination(),
+          );
         if (role !== "api") {
           worker = startWorker(services, JOB_HANDLERS, {
             workerId: `${hostname()}:${process.pid}`,

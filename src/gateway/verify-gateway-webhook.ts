@@ -74,14 +74,16 @@ export function verifyGatewayWebhook(
     throw new AppError("malformed_request", "The webhook body is not JSON", { cause });
   }
   if (!isRecord(payload)) throw new AppError("malformed_request", "The webhook body is not a JSON object");
-  if (payload.type !== "refund.updated")
+  if (payload.type !== "refund.updated") {
+    // Quoted only when it is text: other JSON may nest deeper than JSON.stringify can go.
+    const got =
+      typeof payload.type === "string"
+        ? JSON.stringify(payload.type.slice(0, 100))
+        : `a JSON ${Array.isArray(payload.type) ? "array" : payload.type === null ? "null" : typeof payload.type}`;
     throw validationFailed([
-      {
-        field: "type",
-        code: "unknown_event_type",
-        message: `is ${JSON.stringify(payload.type)}, expected "refund.updated"`,
-      },
+      { field: "type", code: "unknown_event_type", message: `is ${got}, expected "refund.updated"` },
     ]);
+  }
   const occurredAt = payload.timestamp;
   const parsed = parseGatewayRefund(payload.data);
   const fieldErrors =

@@ -5,6 +5,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import pino from "pino";
 import { auditLogRoutes } from "../audit-log/routes.js";
 import { caseRoutes } from "../cases/routes.js";
 import { chargeRoutes } from "../charges/routes.js";
@@ -29,7 +30,7 @@ import { ERROR_CODES, type ErrorCode, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { callerKey, registerAuthentication } from "./auth.js";
 import { registerIdempotency } from "./idempotency.js";
-import { problemType, sendProblem, toProblem } from "./problem-details.js";
+import { answerClientError, problemType, sendProblem, toProblem } from "./problem-details.js";
 import { validatorCompiler } from "./validation.js";
 
 export type App = FastifyInstance;
@@ -53,12 +54,20 @@ export const LOG_REDACTIONS = [
   "*.instrumentFingerprint",
 ];
 
+/**
+ * Log lines go to stdout synchronously: an asynchronous stream may still be writing one line when
+ * the exit's flush writes the next, so the lines of a shutdown could arrive out of order or be lost.
+ * A line is a few hundred bytes; the write costs microseconds.
+ */
+export const logDestination = () => pino.destination({ dest: 1, sync: true });
+
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
   const { config } = services;
   const app = Fastify({
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: LOG_REDACTIONS, censor: "[redacted]" },
+      stream: logDestination(),
     },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
@@ -67,6 +76,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       return typeof incoming === "string" && /^[\w.-]{8,128}$/.test(incoming) ? incoming : newId("request");
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // What the router (a malformed URL, a parameter over its length limit) and Node's HTTP parser
+    // (headers over the size limit) reject answers problem details too, not Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 

@@ -3,6 +3,7 @@ import "@fastify/multipart";
 import type { Services } from "../shared/context.js";
 import { AppError, validationFailed } from "../shared/errors.js";
 import { sha256Hex } from "../shared/secrets.js";
+import { withCommitHook } from "../store/database.js";
 import { callerKey } from "./auth.js";
 
 declare module "fastify" {
@@ -18,8 +19,20 @@ function requestHash(request: FastifyRequest): string {
   // Multipart bodies are streamed to the handler, so they are identified by size only.
   const body = request.isMultipart()
     ? `multipart:${request.headers["content-length"] ?? ""}`
-    : JSON.stringify(request.body ?? null);
+    : bodyText(request.body);
   return sha256Hex(`${request.method} ${request.url}\n${body}`);
+}
+
+function bodyText(body: unknown): string {
+  try {
+    return JSON.stringify(body ?? null);
+  } catch (cause) {
+    // JSON.parse takes any depth, JSON.stringify overflows the stack past a few thousand levels
+    // (a 1 MiB body holds 500,000): a body no route's schema accepts, and not one we can key.
+    if (cause instanceof RangeError)
+      throw new AppError("malformed_request", "The JSON body nests too deeply", { cause });
+    throw cause;
+  }
 }
 
 /**
@@ -79,6 +92,16 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
           "idempotency_request_in_progress",
           "The first request with this key has not finished yet",
         );
+      // NOTE: the first request's process died after its effect committed and before its answer was
+      // recorded. Running it again would do it twice; its answer is gone, so the client is told to
+      // look the result up. (A key still `in_progress` took no effect: its request may run again.)
+      if (prior.state === "committed")
+        throw new AppError(
+          "conflict",
+          "The first request with this Idempotency-Key took effect, but its answer was lost when the server " +
+            "stopped; look the result up rather than sending the request again",
+          { extensions: { reason: "idempotency_answer_lost" } },
+        );
       await db
         .deleteFrom("idempotency_keys")
         .where("scope", "=", scope)
@@ -92,30 +115,60 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
     );
   });
 
+  // From here on, every transaction the request commits marks its key `committed` in that same
+  // transaction (`inTransaction`), so a retry after a crash can tell "took effect" from "did not".
+  // A callback hook: the handler runs inside `done`, so inside the hook's async context.
+  app.addHook("preHandler", (request, _reply, done) => {
+    const idem = request.idempotency;
+    if (!idem) return done();
+    withCommitHook(async (tx) => {
+      await tx
+        .updateTable("idempotency_keys")
+        .set({ state: "committed" })
+        .where("scope", "=", idem.scope)
+        .where("key", "=", idem.key)
+        .where("state", "=", "in_progress")
+        .execute();
+    }, done);
+  });
+
   app.addHook("onSend", async (request, reply, payload) => {
     const idem = request.idempotency;
     if (!idem) return payload;
     request.idempotency = null;
+    // Only a key whose request took no effect is released for a retry to run again.
     const where = db
       .deleteFrom("idempotency_keys")
       .where("scope", "=", idem.scope)
-      .where("key", "=", idem.key);
-    // A server error or throttling is not a result: the client may retry with the same key.
-    if (reply.statusCode >= 500 || reply.statusCode === 429 || typeof payload !== "string") {
-      await where.execute();
-      return payload;
-    }
-    await db
-      .updateTable("idempotency_keys")
-      .set({
-        state: "completed",
-        status_code: reply.statusCode,
-        response_body: payload,
-        content_type: String(reply.getHeader("content-type") ?? "application/json"),
-      })
-      .where("scope", "=", idem.scope)
       .where("key", "=", idem.key)
-      .execute();
+      .where("state", "=", "in_progress");
+    // NOTE: the answer goes out whether or not its bookkeeping could be written. A throw here (the
+    // database went away mid-request) would replace a true answer with Fastify's bare fallback, which
+    // shows the driver's error. The key then stays as it was: a retry meanwhile gets 409, and one after
+    // IN_PROGRESS_TIMEOUT_MS runs again (`in_progress`) or is told the answer was lost (`committed`).
+    try {
+      // A server error or throttling is not a result: the client may retry with the same key.
+      if (reply.statusCode >= 500 || reply.statusCode === 429 || typeof payload !== "string") {
+        await where.execute();
+        return payload;
+      }
+      await db
+        .updateTable("idempotency_keys")
+        .set({
+          state: "completed",
+          status_code: reply.statusCode,
+          response_body: payload,
+          content_type: String(reply.getHeader("content-type") ?? "application/json"),
+        })
+        .where("scope", "=", idem.scope)
+        .where("key", "=", idem.key)
+        .execute();
+    } catch (error) {
+      request.log.error(
+        { err: error, idempotencyKey: idem.key },
+        "could not record the Idempotency-Key's answer",
+      );
+    }
     return payload;
   });
 }

@@ -1,5 +1,9 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, ERROR_CODES, type ErrorCode, type FieldError } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
+import { isDatabaseUnavailable } from "../store/database.js";
 
 /** RFC 9457 problem details; `type` is stable per error code and documented at that path. */
 export interface ProblemDetails {
@@ -29,7 +33,18 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_FIELDS_LIMIT: "payload_too_large",
   FST_PARTS_LIMIT: "payload_too_large",
   FST_PROTO_VIOLATION: "malformed_request",
+  // Raised by the router, before any route: reach us through Fastify's `frameworkErrors` option.
+  FST_ERR_BAD_URL: "malformed_request",
+  FST_ERR_MAX_PARAM_LENGTH: "malformed_request",
 };
+
+/**
+ * The multipart parser (busboy) reports a broken form — a body that does not match its boundary,
+ * one cut short, a boundary missing or over 254 characters — as plain `Error`s without a code.
+ * They are the client's doing: known by their fixed messages, they answer 400, not 500.
+ */
+const MALFORMED_MULTIPART =
+  /^(Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data|Multipart: Boundary not found|Boundary required|The needle cannot .*)$/;
 
 function classify(error: unknown): {
   code: ErrorCode;
@@ -72,6 +87,21 @@ function classify(error: unknown): {
   if (fe.code && FRAMEWORK_CODES[fe.code]) {
     return { code: FRAMEWORK_CODES[fe.code]!, detail: fe.message ?? "", ext: {} };
   }
+  if (error instanceof Error && !fe.code && MALFORMED_MULTIPART.test(error.message))
+    return {
+      code: "malformed_request",
+      detail: `The multipart body is malformed: ${error.message}`,
+      ext: {},
+    };
+  // The database is down, restarting or out of connections: not a bug of ours, and the same request
+  // soon will likely succeed. Nothing about the driver's error reaches the client.
+  if (isDatabaseUnavailable(error))
+    return {
+      code: "unavailable",
+      detail:
+        "The database is not reachable right now. Try again in a few seconds; a request sent again with its Idempotency-Key takes effect once",
+      ext: {},
+    };
   if (fe.statusCode === 429)
     return { code: "rate_limited", detail: fe.message ?? "Too many requests", ext: {} };
   if (fe.statusCode === 413) return { code: "payload_too_large", detail: fe.message ?? "", ext: {} };
@@ -102,6 +132,43 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemDetai
   };
 }
 
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser rejects before there is a request — the
+ * request line and headers over Node's size limit, a client too slow to send them, a malformed
+ * request — answered as problem details like every other 4xx, then the connection is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has no one left to answer (https://nodejs.org/api/http.html#event-clienterror).
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const code: ErrorCode =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? "headers_too_large"
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? "request_timeout"
+        : "malformed_request";
+  const meta = ERROR_CODES[code];
+  const body = JSON.stringify({
+    type: problemType(code),
+    title: meta.title,
+    status: meta.status,
+    detail: code === "malformed_request" ? "The HTTP request could not be parsed" : meta.title,
+    code,
+    requestId: newId("request"),
+  });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${meta.status} ${STATUS_CODES[meta.status] ?? ""}\r\nConnection: close\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
+}
+
+/** Seconds a client should wait before trying again after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, problem: ProblemDetails): FastifyReply {
+  // RFC 9110 §10.2.3: a 503 says when to come back, so clients and proxies retry instead of failing.
+  if (problem.status === 503 && !reply.hasHeader("retry-after"))
+    reply.header("retry-after", String(RETRY_AFTER_SECONDS));
   return reply.code(problem.status).type("application/problem+json").send(problem);
 }

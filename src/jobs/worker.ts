@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import type { Services } from "../shared/context.js";
 import type { JobTable } from "../store/schema.js";
@@ -37,6 +38,12 @@ export interface Worker {
   drain(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/**
+ * The longest a worker waits between polls while the database does not answer (a restart): polls
+ * back off from `pollMs`, doubling, to this, so a worker resumes within seconds of the database.
+ */
+export const MAX_POLL_BACKOFF_MS = 5_000;
 
 /** Exponential backoff: 2 s, 4 s, 8 s … capped at 10 minutes. */
 export const retryDelayMs = (attempts: number): number => Math.min(2 ** attempts * 1000, 600_000);
@@ -108,25 +115,44 @@ export function startWorker(
   let running: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
+  /**
+   * Records how a run ended. When the database is away at that moment (a restart), the outcome is
+   * kept and recorded once it answers again: given up, the job would stay `running` until its lease
+   * ends (10 minutes), and a handler that succeeded would be run again.
+   */
+  async function record(job: JobTable, error: unknown, log: JobLogger | undefined): Promise<JobOutcome> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await finish(services, job, error);
+      } catch (recordError) {
+        // Stopping: the lease brings the job back; a shutdown must not wait for the database.
+        if (stopped) throw recordError;
+        if (failures === 0) log?.warn({ err: recordError }, "could not record the job's outcome; retrying");
+        await sleep(pollBackoffMs(failures));
+      }
+    }
+  }
+
   async function runOne(): Promise<boolean> {
     const job = await claimJob(services, options.workerId, leaseMs);
     if (!job) return false;
     const handler = handlers[job.kind as JobKind];
     const log = options.logger?.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     const started = performance.now();
-    let outcome: JobOutcome;
+    let failure: unknown = null;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(services, JSON.parse(job.payload) as Record<string, unknown>, job);
-      outcome = await finish(services, job, null);
-      log?.info({ durationMs: Math.round(performance.now() - started) }, "job succeeded");
     } catch (error) {
-      options.onError?.(job, error);
-      outcome = await finish(services, job, error);
-      const fields = { err: error, durationMs: Math.round(performance.now() - started), outcome };
-      if (outcome === "dead") log?.error(fields, "job failed for the last time: dead");
-      else log?.warn(fields, "job failed; it will be retried");
+      failure = error ?? new Error("the job failed without an error");
+      options.onError?.(job, failure);
     }
+    const outcome = await record(job, failure, log);
+    const durationMs = Math.round(performance.now() - started);
+    if (outcome === "succeeded") log?.info({ durationMs }, "job succeeded");
+    else if (outcome === "dead")
+      log?.error({ err: failure, durationMs, outcome }, "job failed for the last time: dead");
+    else log?.warn({ err: failure, durationMs, outcome }, "job failed; it will be retried");
     options.onFinished?.(job, outcome, (performance.now() - started) / 1000);
     return true;
   }
@@ -145,15 +171,28 @@ export function startWorker(
     return running;
   }
 
+  /** Polls that failed in a row (the database is down): each waits longer, up to MAX_POLL_BACKOFF_MS. */
+  let pollFailures = 0;
+  const pollBackoffMs = (failures: number) =>
+    Math.min(Math.max(pollMs, 100) * 2 ** failures, MAX_POLL_BACKOFF_MS);
   const tick = () => {
     if (stopped) return;
     drain()
+      .then(() => {
+        if (pollFailures > 0) options.logger?.info({ workerId: options.workerId }, "job worker polls again");
+        pollFailures = 0;
+      })
       .catch((error) => {
-        options.logger?.error({ err: error, workerId: options.workerId }, "job worker poll failed");
+        // The first failure of a streak at error level, the rest as warnings: an outage of a minute
+        // is a few lines, not one per poll.
+        const fields = { err: error, workerId: options.workerId, failures: pollFailures + 1 };
+        if (pollFailures === 0) options.logger?.error(fields, "job worker poll failed");
+        else options.logger?.warn(fields, "job worker poll failed again");
         options.onError?.({ id: "-", kind: "-" } as JobTable, error);
+        pollFailures += 1;
       })
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, pollMs);
+        if (!stopped) timer = setTimeout(tick, pollFailures === 0 ? pollMs : pollBackoffMs(pollFailures));
       });
   };
   if (pollMs > 0) timer = setTimeout(tick, pollMs);

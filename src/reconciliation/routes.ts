@@ -206,8 +206,10 @@ export async function reconciliationRoutes(scope: FastifyInstance, services: Ser
           settlementDate,
         });
       } else {
-        const body = request.body as Static<typeof CsvBody> | undefined;
-        if (!body)
+        // The schema is per content type: a body sent without one (read as `{}`) or as text/plain
+        // reaches here unvalidated.
+        const body = request.body as Static<typeof CsvBody> | string | undefined;
+        if (!body || typeof body !== "object" || typeof body.csv !== "string")
           throw new AppError("malformed_request", "Send the file as multipart/form-data or JSON { csv }");
         result = await importSettlement(services, writeContext(request), {
           fileName: body.fileName ?? "settlement.csv",

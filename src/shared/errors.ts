@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: "You may not do this" },
   csrf_failed: { status: 403, title: "The CSRF token is missing or wrong" },
   not_found: { status: 404, title: "Not found" },
+  /** The client did not finish sending its request in time (Node's request timeout). */
+  request_timeout: { status: 408, title: "The request was not received in time" },
   conflict: { status: 409, title: "The request conflicts with the current state" },
   invalid_transition: { status: 409, title: "This step is not allowed in the current state" },
   idempotency_request_in_progress: {
@@ -19,6 +21,8 @@ export const ERROR_CODES = {
   },
   payload_too_large: { status: 413, title: "The request or file is too large" },
   unsupported_media_type: { status: 415, title: "This type of content is not accepted" },
+  /** The request line and headers exceed Node's limit (16 KiB): a very long URL, or too many cookies. */
+  headers_too_large: { status: 431, title: "The request's address or headers are too large" },
   currency_mismatch: { status: 422, title: "Amounts in different currencies cannot be combined" },
   idempotency_key_reused: {
     status: 422,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
@@ -111,6 +112,8 @@ function openPostgres(url: string, options: StoreOptions): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    // A server that does not answer fails the request in seconds (503) instead of holding it.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // int8 (counts, sequence numbers) as JS numbers: every int8 we store stays far below 2^53.
     types: {
       getTypeParser: (oid: number, format?: "text" | "binary") =>
@@ -119,6 +122,11 @@ function openPostgres(url: string, options: StoreOptions): Store {
   });
   // A dropped idle connection (server restart) must not crash the process.
   pool.on("error", () => {});
+  // Nor a dropped connection that is checked out between two queries (a transaction's, when the
+  // server is stopped): pg emits `error` on the client, with no listener of the pool's at that moment,
+  // and an unhandled `error` event ends the process. Its queries fail instead (with the error, or
+  // "not queryable"), and the pool discards the client when it is released.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -129,7 +137,59 @@ function openPostgres(url: string, options: StoreOptions): Store {
   };
 }
 
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** SQLSTATEs that say the server cannot serve now: connection exceptions (class 08), shutdown and start-up (57P0x), too many connections. */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** What pg and pg-pool throw, without a code, when a connection is lost or cannot be had in time. */
+const UNAVAILABLE_MESSAGES =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable)$/;
+
+/**
+ * Whether `error` (or an error it wraps as `cause`) says the database cannot be reached right now —
+ * refused, reset, timed out, shutting down or starting up — rather than that the query was wrong.
+ * The HTTP layer answers those 503 with Retry-After; the same request later may well succeed.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code)))
+      return true;
+    if (UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Work that commits with every transaction begun in an async context (see `withCommitHook`). */
+const commitHooks = new AsyncLocalStorage<(tx: Tx) => Promise<void>>();
+
+/**
+ * Runs `fn` so that every `inTransaction` begun inside it (in any of its async continuations) also
+ * runs `hook` in that transaction, just before it commits. The HTTP layer marks a request's
+ * Idempotency-Key this way: the key says "took effect" exactly when the effect committed.
+ */
+export function withCommitHook<T>(hook: (tx: Tx) => Promise<void>, fn: () => T): T {
+  return commitHooks.run(hook, fn);
+}
+
 /** Runs `fn` in one transaction: every write path's change and its audit entry commit together. */
 export function inTransaction<T>(store: Store, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return store.db.transaction().execute(fn);
+  const hook = commitHooks.getStore();
+  if (!hook) return store.db.transaction().execute(fn);
+  return store.db.transaction().execute(async (tx) => {
+    const result = await fn(tx);
+    await hook(tx);
+    return result;
+  });
 }

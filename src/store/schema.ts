@@ -170,7 +170,8 @@ export interface IdempotencyKeyTable {
   scope: string;
   key: string;
   request_hash: string;
-  state: "in_progress" | "completed";
+  /** `committed`: the request's effect committed (in its own transaction), its answer not yet recorded. */
+  state: "in_progress" | "committed" | "completed";
   status_code: number | null;
   response_body: string | null;
   content_type: string | null;
