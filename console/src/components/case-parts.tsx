@@ -138,7 +138,7 @@ export function DecisionView({ d }: { d: Decision }) {
         {t("decision.decidedAt")} <Instant at={d.decidedAt} />
       </p>
       <h4>{t("decision.rationale")}</h4>
-      <p>{d.rationale}</p>
+      <p className="prose">{d.rationale}</p>
       {d.clauses.length > 0 && (
         <>
           <h4>{t("decision.clauses")}</h4>
