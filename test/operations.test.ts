@@ -399,6 +399,36 @@ describe.each(engines)("operations on %s", (engine) => {
       });
       expect(lines.every((l) => typeof l.jobId === "string")).toBe(true);
     });
+
+    it("does not count a run the database's absence failed against the job's attempts", async () => {
+      const { services } = server;
+      const at = services.clock.now().toISOString();
+      const enqueueOnce = () =>
+        inTransaction(services.store, (tx) =>
+          enqueueJob(tx, { kind: "case.close", payload: { caseId: newId("case") }, at, maxAttempts: 1 }),
+        );
+      const unavailable = await enqueueOnce();
+      const broken = await enqueueOnce();
+      const worker = startWorker(
+        services,
+        {
+          "case.close": async (_services, _payload, job) => {
+            if (job.id === unavailable)
+              throw Object.assign(new Error("terminating connection due to administrator command"), {
+                code: "57P01",
+              });
+            throw new Error("a bug in the handler");
+          },
+        },
+        { workerId: "outage-test", pollMs: 0 },
+      );
+      await worker.drain();
+      await worker.stop();
+      // One attempt allowed: the handler's own failure uses it up; the outage gives it back.
+      expect(await jobOf(services, broken)).toMatchObject({ status: "dead", attempts: 1 });
+      expect(await jobOf(services, unavailable)).toMatchObject({ status: "queued", attempts: 0 });
+      await services.store.db.deleteFrom("jobs").where("id", "in", [unavailable, broken]).execute();
+    });
   });
 
   describe("graceful stop", () => {

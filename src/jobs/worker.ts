@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import type { Services } from "../shared/context.js";
+import { isDatabaseUnavailable } from "../store/database.js";
 import type { JobTable } from "../store/schema.js";
 import type { JobKind } from "./enqueue-job.js";
 
@@ -88,13 +89,17 @@ async function finish(services: Services, job: JobTable, error: unknown): Promis
     return "succeeded";
   }
   const message = error instanceof Error ? error.message : String(error);
-  const dead = job.attempts >= job.max_attempts;
+  // The database being away says nothing about the job: that run does not use up an attempt, so a
+  // long outage does not send every job it caught to the dead list.
+  const attempts = isDatabaseUnavailable(error) ? Math.max(job.attempts - 1, 0) : job.attempts;
+  const dead = attempts >= job.max_attempts;
   await db
     .updateTable("jobs")
     .set({
       status: dead ? "dead" : "queued",
+      attempts,
       last_error: message.slice(0, 4000),
-      run_after: new Date(now.getTime() + retryDelayMs(job.attempts)).toISOString(),
+      run_after: new Date(now.getTime() + retryDelayMs(Math.max(attempts, 1))).toISOString(),
       locked_by: null,
       locked_until: null,
       finished_at: dead ? now.toISOString() : null,
