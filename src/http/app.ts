@@ -85,7 +85,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request);
-    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+    // The database being away (a restart) fails every request until it is back: one line each at
+    // warn, without the stack, so the outage does not read as a flood of bugs.
+    if (problem.status === 503)
+      request.log.warn({ reason: problem.detail }, "request failed: service unavailable");
+    else if (problem.status >= 500) request.log.error({ err: error }, "request failed");
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
