@@ -13,7 +13,11 @@ try {
 }
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
-  const why = report.error?.summary || report.error?.detail || report.message || "no vulnerability counts in its report";
+  const why =
+    report.error?.summary ||
+    report.error?.detail ||
+    report.message ||
+    "no vulnerability counts in its report";
   console.warn(`*** npm audit could not reach the advisory service (${why}); dependencies NOT checked ***`);
   process.exit(0);
 }
@@ -21,6 +25,7 @@ const serious = (counts.high ?? 0) + (counts.critical ?? 0);
 console.log(`npm audit: ${JSON.stringify(counts)}`);
 if (serious > 0) {
   for (const [name, v] of Object.entries(report.vulnerabilities ?? {}))
-    if (v.severity === "high" || v.severity === "critical") console.error(`  ${v.severity}: ${name} ${v.range}`);
+    if (v.severity === "high" || v.severity === "critical")
+      console.error(`  ${v.severity}: ${name} ${v.range}`);
   process.exit(1);
 }
