@@ -348,7 +348,8 @@ describe.skipIf(!runInBrowser)("the web console in a real browser (SQLite)", () 
     await signOut();
     await signIn("owner@acme.example");
     await heading("Overview");
-    await page.getByRole("link", { name: ticket }).click();
+    // The ticket is linked from the cases list and, the decision being a credit, from the credits list.
+    await page.getByRole("link", { name: ticket }).first().click();
     await heading(`Case ${ticket}`);
     await page.getByRole("heading", { level: 3, name: /Account credit · USD 40/ }).waitFor();
     await see("Appeal the decision");
