@@ -1,5 +1,6 @@
 import { newId } from "../shared/ids.js";
 import type { DialectCapabilities, Tx } from "../store/database.js";
+import type { AuditLogPendingTable } from "../store/schema.js";
 import { entryHash, GENESIS_HASH, hashInputMiddle } from "./chain.js";
 
 /** Who did it: `usr_…`, `tok_…`, or `system:<name>` for the CLI, jobs and webhooks. */
@@ -18,20 +19,20 @@ export interface AuditEntryInput {
 }
 
 /**
- * Appends one entry inside the caller's transaction, so the entry exists exactly when the
- * change it records does. On PostgreSQL the entry is linked into the chain while the transaction
- * commits (migration 0008), so concurrent writers hold the chain's head only for their commit;
- * SQLite, with one writer at a time, links it here.
+ * The row PostgreSQL keeps for an entry until its transaction commits (migration 0008): the fields
+ * as stored, and the text the database hashes between the entry's position and the previous hash.
+ * For a writer that puts the entry into a statement of its own (the ledger's one-statement posting).
  */
-export async function appendAuditEntry(
-  tx: Tx,
-  caps: DialectCapabilities,
-  input: AuditEntryInput,
-): Promise<{ id: string }> {
+export function pendingAuditRow(input: AuditEntryInput): AuditLogPendingTable {
+  const fields = entryFields(input);
+  return { ...fields, hash_input: hashInputMiddle(fields) };
+}
+
+function entryFields(input: AuditEntryInput) {
   // Stored text is UTF-8: a lone surrogate would be stored as U+FFFD but hashed as itself, and
   // the entry would then fail verification. Hash what is stored.
   const text = <T extends string | null>(s: T): T => (s === null ? s : (s.toWellFormed() as T));
-  const fields = {
+  return {
     id: newId("auditEntry"),
     at: input.at,
     actor: text(input.actor),
@@ -42,13 +43,25 @@ export async function appendAuditEntry(
     summary: JSON.stringify(input.summary),
     request_id: text(input.requestId),
   };
+}
+
+/**
+ * Appends one entry inside the caller's transaction, so the entry exists exactly when the
+ * change it records does. On PostgreSQL the entry is linked into the chain while the transaction
+ * commits (migration 0008), so concurrent writers hold the chain's head only for their commit;
+ * SQLite, with one writer at a time, links it here.
+ */
+export async function appendAuditEntry(
+  tx: Tx,
+  caps: DialectCapabilities,
+  input: AuditEntryInput,
+): Promise<{ id: string }> {
   if (caps.writableCtes) {
-    await tx
-      .insertInto("audit_log_pending")
-      .values({ ...fields, hash_input: hashInputMiddle(fields) })
-      .execute();
-    return { id: fields.id };
+    const row = pendingAuditRow(input);
+    await tx.insertInto("audit_log_pending").values(row).execute();
+    return { id: row.id };
   }
+  const fields = entryFields(input);
   let head = await tx
     .selectFrom("audit_log_head")
     .select(["seq", "hash"])

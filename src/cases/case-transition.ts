@@ -39,6 +39,21 @@ export interface TransitionInput {
   data?: Record<string, unknown>;
 }
 
+/** The state `event` moves the case to; `invalid_transition` when the lifecycle does not allow it. */
+export function assertTransition(row: CaseTable, event: CaseEvent): CaseState {
+  const from = row.state as CaseState;
+  const to = nextState(from, event);
+  if (to === null)
+    throw new AppError(
+      "invalid_transition",
+      `A case that is ${from.replaceAll("_", " ")} cannot ${event.replaceAll("_", " ")}`,
+      {
+        extensions: { currentState: from, event },
+      },
+    );
+  return to;
+}
+
 export async function transitionCase(
   tx: Tx,
   services: Services,
@@ -47,15 +62,7 @@ export async function transitionCase(
   input: TransitionInput,
 ): Promise<CaseTable> {
   const from = row.state as CaseState;
-  const to = nextState(from, input.event);
-  if (to === null)
-    throw new AppError(
-      "invalid_transition",
-      `A case that is ${from.replaceAll("_", " ")} cannot ${input.event.replaceAll("_", " ")}`,
-      {
-        extensions: { currentState: from, event: input.event },
-      },
-    );
+  const to = assertTransition(row, input.event);
   const at = services.clock.now().toISOString();
   const updated = await tx
     .updateTable("cases")

@@ -11,7 +11,7 @@ import { newId } from "../shared/ids.js";
 import { inTransaction, type Tx } from "../store/database.js";
 import type { CaseTable, ChargeTable, DecisionTable } from "../store/schema.js";
 import { identityLinksWithVerdicts, kycStatusOf } from "./case-facts.js";
-import { assertVersion, loadCaseForUpdate, transitionCase } from "./case-transition.js";
+import { assertTransition, assertVersion, loadCaseForUpdate, transitionCase } from "./case-transition.js";
 import { loadChargeForUpdate, refundableRemainder } from "./refundable.js";
 
 /** What a reviewer (or the fast-track) decides. Amounts are exact decimal strings. */
@@ -212,6 +212,9 @@ export async function applyDecision(
 ): Promise<StoredDecisionResult> {
   const errors = validateDecision(input);
   if (errors.length) throw validationFailed(errors);
+  // Before anything is written: a decided case's decision row would otherwise collide with the
+  // one it has (the unique index, a 500) instead of answering invalid_transition.
+  assertTransition(row, "decide");
   const outcome = input.outcome as Outcome;
   const now = services.clock.now().toISOString();
   const charge = await loadChargeForUpdate(tx, services, row.charge_id);

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
+import { type AuditEntryInput, appendAuditEntry, pendingAuditRow } from "../audit-log/append-audit-entry.js";
 import { minorUnitsForStore } from "../money/index.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError } from "../shared/errors.js";
@@ -89,13 +89,11 @@ export async function postJournalEntry(
   if (problems.length)
     throw new AppError("internal", `Unbalanced journal entry ${entry.postingKey}: ${problems.join("; ")}`);
   const at = services.clock.now().toISOString();
-  const result = await insertJournalEntry(tx, ctx, entry, at, services.store.capabilities);
-  if (!result.created) return result;
-  await appendAuditEntry(tx, services.store.capabilities, {
+  const audit = (entryId: string): AuditEntryInput => ({
     actor: ctx.actor,
     action: "ledger.posted",
     subjectType: "journal_entry",
-    subjectId: result.entry.id,
+    subjectId: entryId,
     organisationId: entry.organisationId,
     summary: {
       kind: entry.kind,
@@ -109,13 +107,24 @@ export async function postJournalEntry(
     requestId: ctx.requestId,
     at,
   });
+  const { audited, ...result } = await insertJournalEntry(
+    tx,
+    ctx,
+    entry,
+    at,
+    services.store.capabilities,
+    audit,
+  );
+  if (result.created && !audited)
+    await appendAuditEntry(tx, services.store.capabilities, audit(result.entry.id));
   return result;
 }
 
 /**
  * The ledger rows of one entry (lines, then the header the database checks them against), or the
- * entry already posted under its key. No audit-log entry: every write path goes through
- * `postJournalEntry`; this is separate only so bench/ledger.ts can measure what the audit log costs.
+ * entry already posted under its key. `audit` is the entry's audit-log entry, written in the same
+ * statement where the engine allows (`audited`); the caller appends it otherwise. Every write path
+ * goes through `postJournalEntry`; this is separate so bench/ledger.ts can measure the audit log.
  */
 export async function insertJournalEntry(
   tx: Tx,
@@ -123,7 +132,8 @@ export async function insertJournalEntry(
   entry: JournalEntryInput,
   at: string,
   caps: DialectCapabilities,
-): Promise<{ entry: JournalEntryTable; created: boolean }> {
+  audit?: (entryId: string) => AuditEntryInput,
+): Promise<{ entry: JournalEntryTable; created: boolean; audited: boolean }> {
   const id = newId("journalEntry");
   const header: JournalEntryTable = {
     id,
@@ -142,14 +152,14 @@ export async function insertJournalEntry(
     created_at: at,
   };
   // PostgreSQL: one statement when the ledger accounts exist (every posting but an account's first).
-  if (caps.writableCtes && (await insertInOneStatement(tx, entry, header)))
-    return { entry: header, created: true };
+  if (caps.writableCtes && (await insertInOneStatement(tx, entry, header, audit?.(id))))
+    return { entry: header, created: true, audited: audit !== undefined };
   const existing = await tx
     .selectFrom("journal_entries")
     .selectAll()
     .where("posting_key", "=", entry.postingKey)
     .executeTakeFirst();
-  if (existing) return { entry: existing, created: false };
+  if (existing) return { entry: existing, created: false, audited: false };
   const accounts = await ledgerAccountIds(tx, entry.organisationId, entry.lines, at);
   const lines = entry.lines.map((line, i) => ({
     id: newId("journalLine"),
@@ -161,7 +171,7 @@ export async function insertJournalEntry(
   // Lines first, then the header: the header's trigger checks the lines balance.
   await tx.insertInto("journal_lines").values(lines).execute();
   await tx.insertInto("journal_entries").values(header).execute();
-  return { entry: header, created: true };
+  return { entry: header, created: true, audited: false };
 }
 
 /**
@@ -174,6 +184,7 @@ async function insertInOneStatement(
   tx: Tx,
   entry: JournalEntryInput,
   header: JournalEntryTable,
+  audit: AuditEntryInput | undefined,
 ): Promise<boolean> {
   const n = entry.lines.length;
   const input = sql.join(
@@ -195,13 +206,27 @@ async function insertInOneStatement(
       insert into journal_lines (id, entry_id, ledger_account_id, currency, amount_minor)
       select line_id, ${h.id}, ledger_account_id, currency, amount_minor from resolved
       where (select count(*) from resolved) = ${n}
+      returning id),
+    header as (
+      insert into journal_entries (id, organisation_id, kind, description, posting_key, case_id, payout_id,
+        credit_id, invoice_id, reverses_entry_id, line_count, effective_at, created_by, created_at)
+      select ${h.id}, ${h.organisation_id}, ${h.kind}, ${h.description}, ${h.posting_key}, ${h.case_id},
+        ${h.payout_id}, ${h.credit_id}, ${h.invoice_id}, ${h.reverses_entry_id}, ${h.line_count},
+        ${h.effective_at}, ${h.created_by}, ${h.created_at}
+      where (select count(*) from lines) = ${n}
       returning id)
-    insert into journal_entries (id, organisation_id, kind, description, posting_key, case_id, payout_id,
-      credit_id, invoice_id, reverses_entry_id, line_count, effective_at, created_by, created_at)
-    select ${h.id}, ${h.organisation_id}, ${h.kind}, ${h.description}, ${h.posting_key}, ${h.case_id},
-      ${h.payout_id}, ${h.credit_id}, ${h.invoice_id}, ${h.reverses_entry_id}, ${h.line_count},
-      ${h.effective_at}, ${h.created_by}, ${h.created_at}
-    where (select count(*) from lines) = ${n}
-    returning id`.execute(tx);
+    ${audit ? auditedWith(audit) : sql``}
+    select id from header`.execute(tx);
   return result.rows.length === 1;
+}
+
+/** The entry's audit-log row, inserted only when the header was (it reads the header's CTE). */
+function auditedWith(input: AuditEntryInput) {
+  const a = pendingAuditRow(input);
+  return sql`, audited as (
+      insert into audit_log_pending (id, at, actor, action, subject_type, subject_id, organisation_id, summary,
+        request_id, hash_input)
+      select ${a.id}, ${a.at}, ${a.actor}, ${a.action}, ${a.subject_type}, ${a.subject_id}, ${a.organisation_id},
+        ${a.summary}, ${a.request_id}, ${a.hash_input}
+      from header)`;
 }
