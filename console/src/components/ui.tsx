@@ -152,6 +152,47 @@ export function Field({
 
 export { fieldErrors };
 
+/** A text, month or date filter: a labelled input whose value lives in the filter form's state. */
+export function FilterInput({
+  label,
+  hint,
+  errors,
+  type,
+  list,
+  value,
+  onChange,
+}: {
+  label: string;
+  hint?: ReactNode;
+  errors?: readonly string[];
+  type?: "month" | "date";
+  /** The id of a `<datalist>` of suggestions. */
+  list?: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} hint={hint} errors={errors}>
+      {(p) => (
+        <input {...p} type={type} list={list} value={value} onChange={(e) => onChange(e.target.value)} />
+      )}
+    </Field>
+  );
+}
+
+/** A filter form's two buttons: apply it (submit), or clear it and show everything. */
+export function FilterActions({ onClear }: { onClear: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="filter-actions">
+      <button type="submit">{t("action.applyFilters")}</button>
+      <button type="button" className="secondary" onClick={onClear}>
+        {t("action.clearFilters")}
+      </button>
+    </div>
+  );
+}
+
 export function Money({
   amount,
   currency,

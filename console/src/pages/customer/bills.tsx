@@ -5,6 +5,8 @@ import {
   Empty,
   ErrorState,
   Field,
+  FilterActions,
+  FilterInput,
   fieldErrors,
   Loading,
   Money,
@@ -91,49 +93,34 @@ export function BillsPage({ abilities, params }: { abilities: Abilities; params:
             </select>
           )}
         </Field>
-        <Field label={t("filter.service")} errors={filterErrors.service}>
-          {(p) => (
-            <input
-              {...p}
-              list="bill-services"
-              value={form.service}
-              onChange={(e) => setForm({ ...form, service: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label={t("filter.region")} errors={filterErrors.region}>
-          {(p) => (
-            <input
-              {...p}
-              list="bill-regions"
-              value={form.region}
-              onChange={(e) => setForm({ ...form, region: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label={t("filter.month")} errors={filterErrors.month} hint={t("filter.monthHint")}>
-          {(p) => (
-            <input
-              {...p}
-              type="month"
-              value={form.month}
-              onChange={(e) => setForm({ ...form, month: e.target.value })}
-            />
-          )}
-        </Field>
-        <div className="filter-actions">
-          <button type="submit">{t("action.applyFilters")}</button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setForm({ account: "", service: "", region: "", month: "" });
-              navigate(paths.bills());
-            }}
-          >
-            {t("action.clearFilters")}
-          </button>
-        </div>
+        <FilterInput
+          label={t("filter.service")}
+          errors={filterErrors.service}
+          list="bill-services"
+          value={form.service}
+          onChange={(service) => setForm({ ...form, service })}
+        />
+        <FilterInput
+          label={t("filter.region")}
+          errors={filterErrors.region}
+          list="bill-regions"
+          value={form.region}
+          onChange={(region) => setForm({ ...form, region })}
+        />
+        <FilterInput
+          label={t("filter.month")}
+          errors={filterErrors.month}
+          hint={t("filter.monthHint")}
+          type="month"
+          value={form.month}
+          onChange={(month) => setForm({ ...form, month })}
+        />
+        <FilterActions
+          onClear={() => {
+            setForm({ account: "", service: "", region: "", month: "" });
+            navigate(paths.bills());
+          }}
+        />
         <datalist id="bill-services">
           {[...new Set(charges.map((c) => c.serviceName).filter(Boolean))].map((s) => (
             <option key={s} value={s ?? ""} />

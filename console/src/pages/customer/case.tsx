@@ -10,6 +10,7 @@ import {
   PayoutList,
   Timeline,
 } from "../../components/case-parts";
+import { FileUpload, type SendFile, useUpload } from "../../components/file-upload";
 import {
   ErrorState,
   Field,
@@ -135,59 +136,34 @@ function AwaitingVerification({ c }: { c: CaseDetail }) {
   );
 }
 
+/** The files a case takes as evidence (src/cases/routes.ts: checked by content on the server). */
+const EVIDENCE_ACCEPT =
+  ".pdf,.png,.jpg,.jpeg,.csv,.txt,.json,.eml,application/pdf,image/png,image/jpeg,text/csv,text/plain,application/json,message/rfc822";
+
+function sendEvidence(c: CaseDetail): SendFile {
+  return (file, onProgress) =>
+    uploadFile(`/cases/${encodeURIComponent(c.id)}/evidence/files`, file, onProgress, newIdempotencyKey());
+}
+
 function Upload({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
   const { t } = useI18n();
-  const [file, setFile] = useState<File | null>(null);
-  const [progress, setProgress] = useState<number | null>(null);
-  const action = useAction();
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setProgress(0);
-    const ok = await action.run(
-      () =>
-        uploadFile(
-          `/cases/${encodeURIComponent(c.id)}/evidence/files`,
-          file,
-          setProgress,
-          newIdempotencyKey(),
-        ),
-      t("case.uploaded", { name: file.name }),
-    );
-    if (ok) {
-      setFile(null);
-      (e.target as HTMLFormElement).reset();
-      await onDone();
-    }
-    setProgress(null);
-  }
+  const { file, setFile, progress, action, upload } = useUpload();
   return (
-    <form className="upload" onSubmit={submit}>
-      <Field label={t("case.uploadLabel")} hint={t("case.uploadHint")}>
-        {(p) => (
-          <input
-            {...p}
-            type="file"
-            accept=".pdf,.png,.jpg,.jpeg,.csv,.txt,.json,.eml,application/pdf,image/png,image/jpeg,text/csv,text/plain,application/json,message/rfc822"
-            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-          />
-        )}
-      </Field>
-      {progress !== null && (
-        <p className="progress">
-          <label>
-            {t("case.uploading", { percent: Math.round(progress * 100) })}
-            <progress max={100} value={Math.round(progress * 100)} />
-          </label>
-        </p>
-      )}
-      {action.problem && <ProblemAlert problem={action.problem} />}
-      <p role="status" className="done">
-        {action.done}
-      </p>
-      <button type="submit" disabled={!file || action.busy}>
-        {t("case.uploadButton")}
-      </button>
+    <form
+      className="upload"
+      onSubmit={(e) => upload(e, sendEvidence(c), (name) => t("case.uploaded", { name }), onDone)}
+    >
+      <FileUpload
+        label={t("case.uploadLabel")}
+        hint={t("case.uploadHint")}
+        accept={EVIDENCE_ACCEPT}
+        onFile={setFile}
+        progress={progress}
+        progressKey="case.uploading"
+        problem={action.problem}
+        done={action.done}
+        submit={{ label: t("case.uploadButton"), disabled: !file || action.busy }}
+      />
     </form>
   );
 }
@@ -203,9 +179,7 @@ function AnswerRfi({
 }) {
   const { t } = useI18n();
   const [answer, setAnswer] = useState("");
-  const [file, setFile] = useState<File | null>(null);
-  const [progress, setProgress] = useState<number | null>(null);
-  const action = useAction();
+  const { file, setFile, progress, setProgress, action } = useUpload();
   const errors = fieldErrors(action.problem);
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -213,12 +187,7 @@ function AnswerRfi({
       // The file first: it lands as evidence of the information phase, and the answer then names it.
       if (file) {
         setProgress(0);
-        await uploadFile(
-          `/cases/${encodeURIComponent(c.id)}/evidence/files`,
-          file,
-          setProgress,
-          newIdempotencyKey(),
-        );
+        await sendEvidence(c)(file, setProgress);
         setFile(null);
       }
       await api(
@@ -248,28 +217,17 @@ function AnswerRfi({
             <textarea {...p} rows={4} required value={answer} onChange={(e) => setAnswer(e.target.value)} />
           )}
         </Field>
-        <Field label={t("case.rfiFile")} hint={t("case.uploadHint")}>
-          {(p) => (
-            <input
-              {...p}
-              type="file"
-              accept=".pdf,.png,.jpg,.jpeg,.csv,.txt,.json,.eml,application/pdf,image/png,image/jpeg,text/csv,text/plain,application/json,message/rfc822"
-              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-            />
-          )}
-        </Field>
-        {progress !== null && (
-          <p className="progress">
-            <label>
-              {t("case.uploading", { percent: Math.round(progress * 100) })}
-              <progress max={100} value={Math.round(progress * 100)} />
-            </label>
-          </p>
-        )}
-        {action.problem && <ProblemAlert problem={action.problem} shownFields={["answer"]} />}
-        <button type="submit" disabled={action.busy || !answer.trim()}>
-          {t("case.sendAnswer")}
-        </button>
+        <FileUpload
+          label={t("case.rfiFile")}
+          hint={t("case.uploadHint")}
+          accept={EVIDENCE_ACCEPT}
+          onFile={setFile}
+          progress={progress}
+          progressKey="case.uploading"
+          problem={action.problem}
+          shownFields={["answer"]}
+          submit={{ label: t("case.sendAnswer"), disabled: action.busy || !answer.trim() }}
+        />
       </form>
     </section>
   );

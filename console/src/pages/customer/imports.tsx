@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, get, getAll, newIdempotencyKey, uploadFile } from "../../api/client";
 import type { ImportError, ImportJob, Problem } from "../../api/types";
+import { FileUpload } from "../../components/file-upload";
 import {
   Badge,
   Empty,
@@ -10,7 +11,6 @@ import {
   Instant,
   Loading,
   PageTitle,
-  ProblemAlert,
 } from "../../components/ui";
 import type { MessageKey } from "../../i18n/dictionary";
 import { type Translate, useI18n } from "../../i18n/i18n";
@@ -226,28 +226,18 @@ function UploadForm({
             )}
           </Field>
         </div>
-        <Field label={t("imports.file")} hint={t("imports.fileHint")} errors={errors.file}>
-          {(p) => (
-            <input
-              {...p}
-              type="file"
-              accept=".csv,.gz,.parquet,.jsonl,.ndjson,.json,text/csv,application/json"
-              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-            />
-          )}
-        </Field>
-        {progress !== null && (
-          <p className="progress">
-            <label>
-              {t("imports.uploading", { percent: Math.round(progress * 100) })}
-              <progress max={100} value={Math.round(progress * 100)} />
-            </label>
-          </p>
-        )}
-        {problem && <ProblemAlert problem={problem} shownFields={["kind", "format", "onInvalid", "file"]} />}
-        <button type="submit" disabled={!file || busy}>
-          {t("imports.submit")}
-        </button>
+        <FileUpload
+          label={t("imports.file")}
+          hint={t("imports.fileHint")}
+          errors={errors.file}
+          accept=".csv,.gz,.parquet,.jsonl,.ndjson,.json,text/csv,application/json"
+          onFile={setFile}
+          progress={progress}
+          progressKey="imports.uploading"
+          problem={problem}
+          shownFields={["kind", "format", "onInvalid", "file"]}
+          submit={{ label: t("imports.submit"), disabled: !file || busy }}
+        />
       </form>
       <div role="status" aria-live="polite">
         {job && <ImportOutcome job={job.job} duplicate={job.duplicate} />}

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { api, get, getAll, newIdempotencyKey, uploadFile } from "../../api/client";
 import type { Account, CaseSummary, KycStatus } from "../../api/types";
+import { FileUpload, useUpload } from "../../components/file-upload";
 import {
   Badge,
   Empty,
@@ -83,32 +84,22 @@ function StatusFacts({ kyc }: { kyc: KycStatus }) {
 function DocumentUpload({ accountId, onDone }: { accountId: string; onDone: () => Promise<void> }) {
   const { t, label } = useI18n();
   const [kind, setKind] = useState<string>("passport");
-  const [file, setFile] = useState<File | null>(null);
-  const [progress, setProgress] = useState<number | null>(null);
-  const action = useAction();
+  const { file, setFile, progress, action, upload } = useUpload();
   const errors = fieldErrors(action.problem);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setProgress(0);
-    const ok = await action.run(
-      () =>
+  const submit = (e: FormEvent) =>
+    upload(
+      e,
+      (f, onProgress) =>
         uploadFile(
           `/accounts/${encodeURIComponent(accountId)}/kyc/documents`,
-          file,
-          setProgress,
+          f,
+          onProgress,
           newIdempotencyKey(),
           { kind },
         ),
-      t("kyc.uploaded", { name: file.name }),
+      (name) => t("kyc.uploaded", { name }),
+      onDone,
     );
-    if (ok) {
-      setFile(null);
-      (e.target as HTMLFormElement).reset();
-      await onDone();
-    }
-    setProgress(null);
-  }
   return (
     <form onSubmit={submit} aria-labelledby="kyc-upload-heading">
       <h3 id="kyc-upload-heading">{t("kyc.uploadTitle")}</h3>
@@ -123,31 +114,19 @@ function DocumentUpload({ accountId, onDone }: { accountId: string; onDone: () =
           </select>
         )}
       </Field>
-      <Field label={t("kyc.documentFile")} hint={t("kyc.documentHint")} errors={errors.file}>
-        {(p) => (
-          <input
-            {...p}
-            type="file"
-            accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
-            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-          />
-        )}
-      </Field>
-      {progress !== null && (
-        <p className="progress">
-          <label>
-            {t("kyc.uploading", { percent: Math.round(progress * 100) })}
-            <progress max={100} value={Math.round(progress * 100)} />
-          </label>
-        </p>
-      )}
-      {action.problem && <ProblemAlert problem={action.problem} shownFields={["kind", "file"]} />}
-      <p role="status" className="done">
-        {action.done}
-      </p>
-      <button type="submit" className="secondary" disabled={!file || action.busy}>
-        {t("kyc.uploadButton")}
-      </button>
+      <FileUpload
+        label={t("kyc.documentFile")}
+        hint={t("kyc.documentHint")}
+        errors={errors.file}
+        accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
+        onFile={setFile}
+        progress={progress}
+        progressKey="kyc.uploading"
+        problem={action.problem}
+        shownFields={["kind", "file"]}
+        done={action.done}
+        submit={{ label: t("kyc.uploadButton"), disabled: !file || action.busy, className: "secondary" }}
+      />
     </form>
   );
 }

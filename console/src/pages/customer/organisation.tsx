@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { api, getAll, newIdempotencyKey } from "../../api/client";
 import type { Account, ApiToken, CreatedApiToken, Member, Problem } from "../../api/types";
 import {
@@ -128,11 +128,14 @@ function RoleSelect({
  */
 function TwoStepButton({
   ask,
+  what,
   confirm,
   busy,
   onConfirm,
 }: {
-  ask: ReactNode;
+  ask: string;
+  /** Whom or what the action is about: read after `ask` by a screen reader, "Remove Ada". */
+  what: string;
   confirm: string;
   busy: boolean;
   onConfirm: () => Promise<void>;
@@ -154,6 +157,7 @@ function TwoStepButton({
     return (
       <button ref={askRef} type="button" className="secondary danger small" onClick={() => toggle(true)}>
         {ask}
+        <span className="visually-hidden"> {what}</span>
       </button>
     );
   return (
@@ -240,12 +244,8 @@ function MemberRow({
       {manage && (
         <td>
           <TwoStepButton
-            ask={
-              <>
-                {t("org.remove")}
-                <span className="visually-hidden"> {member.name}</span>
-              </>
-            }
+            ask={t("org.remove")}
+            what={member.name}
             confirm={t("org.confirmRemove", { name: member.name })}
             busy={action.busy}
             onConfirm={remove}
@@ -607,12 +607,8 @@ function TokenRow({
       <td>
         {!token.revokedAt && (
           <TwoStepButton
-            ask={
-              <>
-                {t("org.revoke")}
-                <span className="visually-hidden"> {token.name}</span>
-              </>
-            }
+            ask={t("org.revoke")}
+            what={token.name}
             confirm={t("org.confirmRevoke", { name: token.name })}
             busy={action.busy}
             onConfirm={revoke}

@@ -44,6 +44,17 @@ export function byCurrency(
   });
 }
 
+/** The exact sum of `amountOf` in each currency, the currencies in alphabetical order. */
+function sumByCurrency<T extends { currency: string }>(
+  items: readonly T[],
+  amountOf: (item: T) => string,
+): Array<{ currency: string; amount: string }> {
+  return [...new Set(items.map((i) => i.currency))].sort().map((currency) => ({
+    currency,
+    amount: sumDecimals(items.filter((i) => i.currency === currency).map(amountOf)),
+  }));
+}
+
 export function CaseTable({ cases, caption }: { cases: readonly CaseSummary[]; caption: string }) {
   const { t, label } = useI18n();
   return (
@@ -124,7 +135,7 @@ function CreditsSection({
   cases: readonly CaseSummary[];
 }) {
   const { t } = useI18n();
-  const currencies = [...new Set(credits.map((c) => c.currency))].sort();
+  const available = sumByCurrency(credits, (c) => c.remaining);
   const scopeText = (c: Credit) =>
     [
       c.scope.services.length ? c.scope.services.join(", ") : t("overview.creditAnyService"),
@@ -139,13 +150,10 @@ function CreditsSection({
       ) : (
         <>
           <ul className="tiles">
-            {currencies.map((cur) => (
-              <li key={cur} className="tile">
+            {available.map((x) => (
+              <li key={x.currency} className="tile">
                 <span className="tile-figure">
-                  <Money
-                    amount={sumDecimals(credits.filter((c) => c.currency === cur).map((c) => c.remaining))}
-                    currency={cur}
-                  />
+                  <Money amount={x.amount} currency={x.currency} />
                 </span>
                 <span className="tile-label">{t("overview.creditAvailable")}</span>
               </li>
@@ -220,7 +228,7 @@ function CreditsSection({
 function RefundsSection({ payouts }: { payouts: readonly CustomerPayout[] }) {
   const { t } = useI18n();
   const inFlight = payouts.filter((p) => PAYOUTS_IN_FLIGHT.includes(p.status));
-  const currencies = [...new Set(inFlight.map((p) => p.currency))].sort();
+  const inFlightTotals = sumByCurrency(inFlight, (p) => p.amount);
   return (
     <section aria-labelledby="refunds-heading" className="panel">
       <h2 id="refunds-heading">{t("overview.refunds")}</h2>
@@ -230,15 +238,12 @@ function RefundsSection({ payouts }: { payouts: readonly CustomerPayout[] }) {
         <>
           <p>
             {t("overview.inFlight")}{" "}
-            {currencies.length === 0
+            {inFlightTotals.length === 0
               ? t("overview.noneInFlight")
-              : currencies.map((cur, i) => (
-                  <span key={cur}>
+              : inFlightTotals.map((x, i) => (
+                  <span key={x.currency}>
                     {i > 0 && ", "}
-                    <Money
-                      amount={sumDecimals(inFlight.filter((p) => p.currency === cur).map((p) => p.amount))}
-                      currency={cur}
-                    />
+                    <Money amount={x.amount} currency={x.currency} />
                   </span>
                 ))}
           </p>

@@ -2,7 +2,17 @@ import { type FormEvent, useState } from "react";
 import { get, getAll, query } from "../../api/client";
 import type { Dashboard, DashboardGroup, Organisation } from "../../api/types";
 import { BarChart } from "../../components/chart";
-import { Empty, ErrorState, Field, fieldErrors, Loading, Money, PageTitle } from "../../components/ui";
+import {
+  Empty,
+  ErrorState,
+  Field,
+  FilterActions,
+  FilterInput,
+  fieldErrors,
+  Loading,
+  Money,
+  PageTitle,
+} from "../../components/ui";
 import { type Translate, useI18n } from "../../i18n/i18n";
 import { formatMoney, sumDecimals } from "../../lib/money";
 import { useLoad } from "../../lib/use-api";
@@ -143,6 +153,44 @@ function GroupChart({
   );
 }
 
+/** One grouping of the cases: its heading, its chart and its table. */
+function GroupSection({
+  id,
+  title,
+  keyHeading,
+  groups,
+  keyLabel,
+  currency,
+  measure,
+}: {
+  /** Names the heading: `${id}-heading`. */
+  id: string;
+  title: string;
+  keyHeading: string;
+  groups: readonly DashboardGroup[];
+  keyLabel: (key: string) => string;
+  currency: string;
+  measure: Measure;
+}) {
+  const { t } = useI18n();
+  return (
+    <section className="panel" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>{title}</h2>
+      <GroupChart
+        title={{
+          amount: t("dashboard.chartAmounts", { what: title, currency }),
+          count: t("dashboard.chartCounts", { what: title }),
+        }}
+        groups={groups}
+        keyLabel={keyLabel}
+        currency={currency}
+        measure={measure}
+      />
+      <GroupTable caption={title} keyHeading={keyHeading} groups={groups} keyLabel={keyLabel} />
+    </section>
+  );
+}
+
 function Figures({ d, filters }: { d: Dashboard; filters: Filters }) {
   const { t, label } = useI18n();
   const c = d.cases;
@@ -232,63 +280,33 @@ function Figures({ d, filters }: { d: Dashboard; filters: Filters }) {
         </section>
       ) : (
         <>
-          <section className="panel" aria-labelledby="reason-heading">
-            <h2 id="reason-heading">{t("dashboard.byReason")}</h2>
-            <GroupChart
-              title={{
-                amount: t("dashboard.chartAmounts", { what: t("dashboard.byReason"), currency }),
-                count: t("dashboard.chartCounts", { what: t("dashboard.byReason") }),
-              }}
-              groups={d.byReason}
-              keyLabel={reasonLabel}
-              currency={currency}
-              measure={filters.measure}
-            />
-            <GroupTable
-              caption={t("dashboard.byReason")}
-              keyHeading={t("dashboard.reason")}
-              groups={d.byReason}
-              keyLabel={reasonLabel}
-            />
-          </section>
-          <section className="panel" aria-labelledby="service-heading">
-            <h2 id="service-heading">{t("dashboard.byService")}</h2>
-            <GroupChart
-              title={{
-                amount: t("dashboard.chartAmounts", { what: t("dashboard.byService"), currency }),
-                count: t("dashboard.chartCounts", { what: t("dashboard.byService") }),
-              }}
-              groups={d.byService}
-              keyLabel={serviceLabel}
-              currency={currency}
-              measure={filters.measure}
-            />
-            <GroupTable
-              caption={t("dashboard.byService")}
-              keyHeading={t("dashboard.service")}
-              groups={d.byService}
-              keyLabel={serviceLabel}
-            />
-          </section>
-          <section className="panel" aria-labelledby="month-heading">
-            <h2 id="month-heading">{t("dashboard.byMonth")}</h2>
-            <GroupChart
-              title={{
-                amount: t("dashboard.chartAmounts", { what: t("dashboard.byMonth"), currency }),
-                count: t("dashboard.chartCounts", { what: t("dashboard.byMonth") }),
-              }}
-              groups={d.byMonth}
-              keyLabel={same}
-              currency={currency}
-              measure={filters.measure}
-            />
-            <GroupTable
-              caption={t("dashboard.byMonth")}
-              keyHeading={t("dashboard.month")}
-              groups={d.byMonth}
-              keyLabel={same}
-            />
-          </section>
+          <GroupSection
+            id="reason"
+            title={t("dashboard.byReason")}
+            keyHeading={t("dashboard.reason")}
+            groups={d.byReason}
+            keyLabel={reasonLabel}
+            currency={currency}
+            measure={filters.measure}
+          />
+          <GroupSection
+            id="service"
+            title={t("dashboard.byService")}
+            keyHeading={t("dashboard.service")}
+            groups={d.byService}
+            keyLabel={serviceLabel}
+            currency={currency}
+            measure={filters.measure}
+          />
+          <GroupSection
+            id="month"
+            title={t("dashboard.byMonth")}
+            keyHeading={t("dashboard.month")}
+            groups={d.byMonth}
+            keyLabel={same}
+            currency={currency}
+            measure={filters.measure}
+          />
         </>
       )}
 
@@ -408,26 +426,22 @@ export function DashboardPage({ abilities, params }: { abilities: Abilities; par
         {everyCustomer ? t("dashboard.introStaff") : t("dashboard.introCustomer")} {t("dashboard.introMoney")}
       </p>
       <form className="filters" onSubmit={apply} aria-label={t("dashboard.filters")}>
-        <Field label={t("dashboard.from")} errors={errors.from} hint={t("dashboard.monthHint")}>
-          {(p) => (
-            <input
-              {...p}
-              type="month"
-              value={form.from}
-              onChange={(e) => setForm({ ...form, from: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label={t("dashboard.to")} errors={errors.to} hint={t("dashboard.monthHint")}>
-          {(p) => (
-            <input
-              {...p}
-              type="month"
-              value={form.to}
-              onChange={(e) => setForm({ ...form, to: e.target.value })}
-            />
-          )}
-        </Field>
+        <FilterInput
+          label={t("dashboard.from")}
+          errors={errors.from}
+          hint={t("dashboard.monthHint")}
+          type="month"
+          value={form.from}
+          onChange={(from) => setForm({ ...form, from })}
+        />
+        <FilterInput
+          label={t("dashboard.to")}
+          errors={errors.to}
+          hint={t("dashboard.monthHint")}
+          type="month"
+          value={form.to}
+          onChange={(to) => setForm({ ...form, to })}
+        />
         {everyCustomer && (
           <Field label={t("dashboard.organisation")} errors={errors.organisationId}>
             {(p) => (
@@ -475,19 +489,12 @@ export function DashboardPage({ abilities, params }: { abilities: Abilities; par
             </select>
           )}
         </Field>
-        <div className="filter-actions">
-          <button type="submit">{t("action.applyFilters")}</button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setForm({ from: "", to: "", organisation: "", currency: "", measure: "amount" });
-              navigate(paths.dashboard());
-            }}
-          >
-            {t("action.clearFilters")}
-          </button>
-        </div>
+        <FilterActions
+          onClear={() => {
+            setForm({ from: "", to: "", organisation: "", currency: "", measure: "amount" });
+            navigate(paths.dashboard());
+          }}
+        />
       </form>
       {data.status === "loading" && <Loading />}
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}

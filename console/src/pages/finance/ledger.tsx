@@ -4,13 +4,25 @@ import type {
   Account,
   CaseSummary,
   JournalEntry,
+  LedgerAmounts,
   LedgerBalance,
   Organisation,
   Page,
   Problem,
   TrialBalance,
 } from "../../api/types";
-import { Badge, Empty, ErrorState, Field, Instant, Loading, Money, PageTitle } from "../../components/ui";
+import {
+  Badge,
+  Empty,
+  ErrorState,
+  Field,
+  FilterActions,
+  FilterInput,
+  Instant,
+  Loading,
+  Money,
+  PageTitle,
+} from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../lib/use-api";
 import { navigate, paths } from "../../router";
@@ -37,6 +49,41 @@ interface Filters {
   to: string;
 }
 
+/** The debit, credit and balance column headings of a table of ledger amounts. */
+function AmountHeadings() {
+  const { t } = useI18n();
+  return (
+    <>
+      <th scope="col" className="num">
+        {t("finance.ledger.debit")}
+      </th>
+      <th scope="col" className="num">
+        {t("finance.ledger.credit")}
+      </th>
+      <th scope="col" className="num">
+        {t("finance.ledger.balance")}
+      </th>
+    </>
+  );
+}
+
+/** The debit, credit and balance cells of one row of ledger amounts. */
+function AmountCells({ amounts, currency }: { amounts: LedgerAmounts; currency: string }) {
+  return (
+    <>
+      <td className="num">
+        <Money amount={amounts.debit} currency={currency} />
+      </td>
+      <td className="num">
+        <Money amount={amounts.credit} currency={currency} />
+      </td>
+      <td className="num">
+        <Money amount={amounts.balance} currency={currency} />
+      </td>
+    </>
+  );
+}
+
 function Balances({
   balances,
   accounts,
@@ -55,15 +102,7 @@ function Balances({
             <th scope="col">{t("finance.ledger.code")}</th>
             <th scope="col">{t("finance.ledger.customerAccount")}</th>
             <th scope="col">{t("dashboard.currency")}</th>
-            <th scope="col" className="num">
-              {t("finance.ledger.debit")}
-            </th>
-            <th scope="col" className="num">
-              {t("finance.ledger.credit")}
-            </th>
-            <th scope="col" className="num">
-              {t("finance.ledger.balance")}
-            </th>
+            <AmountHeadings />
           </tr>
         </thead>
         <tbody>
@@ -77,15 +116,7 @@ function Balances({
               </th>
               <td>{b.accountId ? (accounts.get(b.accountId) ?? <code>{b.accountId}</code>) : "—"}</td>
               <td>{b.currency}</td>
-              <td className="num">
-                <Money amount={b.debit} currency={b.currency} />
-              </td>
-              <td className="num">
-                <Money amount={b.credit} currency={b.currency} />
-              </td>
-              <td className="num">
-                <Money amount={b.balance} currency={b.currency} />
-              </td>
+              <AmountCells amounts={b} currency={b.currency} />
             </tr>
           ))}
         </tbody>
@@ -229,15 +260,7 @@ function TrialBalanceView() {
             <thead>
               <tr>
                 <th scope="col">{t("finance.ledger.code")}</th>
-                <th scope="col" className="num">
-                  {t("finance.ledger.debit")}
-                </th>
-                <th scope="col" className="num">
-                  {t("finance.ledger.credit")}
-                </th>
-                <th scope="col" className="num">
-                  {t("finance.ledger.balance")}
-                </th>
+                <AmountHeadings />
               </tr>
             </thead>
             <tbody>
@@ -246,15 +269,7 @@ function TrialBalanceView() {
                   <th scope="row">
                     {label("finance.code", r.code)} <code className="sub">{r.code}</code>
                   </th>
-                  <td className="num">
-                    <Money amount={r.debit} currency={c.currency} />
-                  </td>
-                  <td className="num">
-                    <Money amount={r.credit} currency={c.currency} />
-                  </td>
-                  <td className="num">
-                    <Money amount={r.balance} currency={c.currency} />
-                  </td>
+                  <AmountCells amounts={r} currency={c.currency} />
                 </tr>
               ))}
               <tr className="total">
@@ -370,39 +385,26 @@ function OrganisationLedger({ organisation, filters }: { organisation: Organisat
               </select>
             )}
           </Field>
-          <Field label={t("finance.ledger.from")} hint={t("finance.ledger.dateHint")}>
-            {(p) => (
-              <input
-                {...p}
-                type="date"
-                value={form.from}
-                onChange={(e) => setForm({ ...form, from: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field label={t("finance.ledger.to")} hint={t("finance.ledger.dateHint")}>
-            {(p) => (
-              <input
-                {...p}
-                type="date"
-                value={form.to}
-                onChange={(e) => setForm({ ...form, to: e.target.value })}
-              />
-            )}
-          </Field>
-          <div className="filter-actions">
-            <button type="submit">{t("action.applyFilters")}</button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setForm({ organisation: organisation.id, code: "", caseId: "", from: "", to: "" });
-                navigate(paths.financeLedger(query({ organisation: organisation.id })));
-              }}
-            >
-              {t("action.clearFilters")}
-            </button>
-          </div>
+          <FilterInput
+            label={t("finance.ledger.from")}
+            hint={t("finance.ledger.dateHint")}
+            type="date"
+            value={form.from}
+            onChange={(from) => setForm({ ...form, from })}
+          />
+          <FilterInput
+            label={t("finance.ledger.to")}
+            hint={t("finance.ledger.dateHint")}
+            type="date"
+            value={form.to}
+            onChange={(to) => setForm({ ...form, to })}
+          />
+          <FilterActions
+            onClear={() => {
+              setForm({ organisation: organisation.id, code: "", caseId: "", from: "", to: "" });
+              navigate(paths.financeLedger(query({ organisation: organisation.id })));
+            }}
+          />
         </form>
         <Entries organisationId={organisation.id} filters={filters} tickets={tickets} accounts={accounts} />
       </section>

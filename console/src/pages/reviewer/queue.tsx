@@ -6,6 +6,8 @@ import {
   Empty,
   ErrorState,
   Field,
+  FilterActions,
+  FilterInput,
   fieldErrors,
   Instant,
   Loading,
@@ -80,16 +82,14 @@ export function QueuePage({ params }: { params: URLSearchParams }) {
             </select>
           )}
         </Field>
-        <Field label={t("filter.queue")} errors={errors.queue} hint={t("filter.queueHint")}>
-          {(p) => (
-            <input
-              {...p}
-              list="queue-names"
-              value={form.queue}
-              onChange={(e) => setForm({ ...form, queue: e.target.value })}
-            />
-          )}
-        </Field>
+        <FilterInput
+          label={t("filter.queue")}
+          errors={errors.queue}
+          hint={t("filter.queueHint")}
+          list="queue-names"
+          value={form.queue}
+          onChange={(queue) => setForm({ ...form, queue })}
+        />
         <Field label={t("filter.deadline")} errors={errors.overdue}>
           {(p) => (
             <select
@@ -103,19 +103,12 @@ export function QueuePage({ params }: { params: URLSearchParams }) {
             </select>
           )}
         </Field>
-        <div className="filter-actions">
-          <button type="submit">{t("action.applyFilters")}</button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setForm({ state: "", queue: "", overdue: "" });
-              navigate(paths.queue());
-            }}
-          >
-            {t("action.clearFilters")}
-          </button>
-        </div>
+        <FilterActions
+          onClear={() => {
+            setForm({ state: "", queue: "", overdue: "" });
+            navigate(paths.queue());
+          }}
+        />
         <datalist id="queue-names">
           {data.status === "ready" &&
             [...new Set(data.data.items.map((c) => c.queue))].map((q) => <option key={q} value={q} />)}
