@@ -662,6 +662,12 @@ const ROUTES: RouteCase[] = [
     allowed: REFUND_READERS,
   },
   {
+    route: "GET /cases/:caseId/analysis",
+    method: "GET",
+    path: (c) => `/cases/${c.caseId}/analysis`,
+    allowed: REFUND_READERS,
+  },
+  {
     route: "POST /cases/:caseId/withdraw",
     method: "POST",
     path: async (c) => `/cases/${await freshCase(c)}/withdraw`,

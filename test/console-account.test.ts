@@ -236,15 +236,15 @@ describe.skipIf(!runInBrowser)(
       built?.restore();
     });
 
-    it("the case view gives reviewers the billed-versus-actual table and the SLA's outages and threshold", async () => {
-      const usage = await call<{ analysis: CaseAnalysis }>(
+    it("the case analysis gives reviewers the billed-versus-actual table and the SLA's outages and threshold", async () => {
+      const usage = await call<CaseAnalysis>(
         server.baseUrl,
         "GET",
-        `/cases/${cases.get("i-acct2")}`,
+        `/cases/${cases.get("i-acct2")}/analysis`,
         { as: reviewer },
       );
       expect(usage.status, usage.text).toBe(200);
-      expect(usage.body.analysis.billedVersusActual?.rows).toEqual([
+      expect(usage.body.billedVersusActual?.rows).toEqual([
         expect.objectContaining({
           resourceId: "i-acct2",
           billedQuantity: "720",
@@ -254,18 +254,13 @@ describe.skipIf(!runInBrowser)(
           billedCost: "72",
         }),
       ]);
-      expect(usage.body.analysis.sla).toBeNull();
+      expect(usage.body.sla).toBeNull();
 
-      const sla = await call<{ analysis: CaseAnalysis }>(
-        server.baseUrl,
-        "GET",
-        `/cases/${cases.get("db-acct")}`,
-        {
-          as: reviewer,
-        },
-      );
+      const sla = await call<CaseAnalysis>(server.baseUrl, "GET", `/cases/${cases.get("db-acct")}/analysis`, {
+        as: reviewer,
+      });
       expect(sla.status, sla.text).toBe(200);
-      const analysis = sla.body.analysis;
+      const analysis = sla.body;
       expect(analysis.billedVersusActual).toBeNull();
       expect(analysis.sla?.entry).toMatchObject({
         clauseId: "sla-aws-rds-multi-az",
@@ -282,15 +277,15 @@ describe.skipIf(!runInBrowser)(
       expect(analysis.sla?.months[0]?.availabilityPercent).toMatch(/^99\.[6-7]\d{5}$/);
       expect(analysis.sla?.incidents.map((i) => i.incidentId)).toEqual(["rds-use1-a", "rds-use1-b"]);
       // The customer's own evidence: the customer reads the same on their case.
-      const mine = await call<{ analysis: CaseAnalysis }>(
+      const mine = await call<CaseAnalysis>(
         server.baseUrl,
         "GET",
-        `/cases/${cases.get("db-acct")}`,
+        `/cases/${cases.get("db-acct")}/analysis`,
         {
           as: owner,
         },
       );
-      expect(mine.body.analysis).toEqual(analysis);
+      expect(mine.body).toEqual(analysis);
     });
 
     it("a customer's overview lists the account credits with what remains, the scope and the expiry, flagging the one expiring soon", async () => {

@@ -32,7 +32,14 @@ import { answerInformationRequest, requestInformation } from "./information-requ
 import { CASE_STATES } from "./lifecycle.js";
 import { buildRequestFor } from "./request-for.js";
 import { LINK_VERDICTS, reviewIdentityLink } from "./review-identity-link.js";
-import { CaseDetailView, CaseSummaryView, caseDetailView, caseSummaryView } from "./views.js";
+import {
+  CaseAnalysisView,
+  CaseDetailView,
+  CaseSummaryView,
+  caseAnalysis,
+  caseDetailView,
+  caseSummaryView,
+} from "./views.js";
 import { CASE_REASONS, type CaseChannel, DESIRED_OUTCOMES, REASON_FOR_FINDING } from "./vocabulary.js";
 import { withdrawCase } from "./withdraw-case.js";
 
@@ -450,6 +457,23 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
       const row = await guardCase(request, request.params.caseId, "refunds.read");
       return caseDetailView(db, row, now());
     },
+  );
+
+  app.get(
+    "/cases/:caseId/analysis",
+    {
+      schema: {
+        tags,
+        summary:
+          "What the customer's evidence says about the case's charge: billed versus actual usage, and SLA outages",
+        description:
+          "Computed on each request from the imported usage and incidents (not part of the case view, which every " +
+          "case step answers with).",
+        params: CaseParams,
+        response: { 200: CaseAnalysisView, ...problemResponses },
+      },
+    },
+    async (request) => caseAnalysis(db, await guardCase(request, request.params.caseId, "refunds.read")),
   );
 
   app.post(

@@ -212,72 +212,74 @@ export const CaseDetailView = Type.Object({
   ),
   decisions: Type.Array(DecisionView),
   appeal: Type.Union([Type.Object({ id: Str, argument: Str, filedAt: Str, assignedTo: Str }), Type.Null()]),
-  analysis: Type.Object(
-    {
-      billedVersusActual: Type.Union([
-        Type.Object({
-          rows: Type.Array(
-            Type.Object({
-              chargeId: Str,
-              sourceRef: Str,
-              resourceId: NullableStr,
-              billedQuantity: NullableStr,
-              actualQuantity: Type.Union([Str, Type.Null()], {
-                description: "Null when the usage cannot be compared with the charge",
-              }),
-              unit: NullableStr,
-              billedCost: Str,
-              differenceQuantity: NullableStr,
-            }),
-          ),
-          note: Str,
-        }),
-        Type.Null(),
-      ]),
-      sla: Type.Union([
-        Type.Object({
-          serviceName: NullableStr,
-          regionId: NullableStr,
-          periodStart: Str,
-          periodEnd: Str,
-          entry: Type.Union([
-            Type.Object({
-              clauseId: Str,
-              scope: Str,
-              thresholdPercent: Type.String({ description: "Monthly availability committed, exact decimal" }),
-              sourceUrl: Str,
-            }),
-            Type.Null(),
-          ]),
-          months: Type.Array(
-            Type.Object({
-              month: Type.String({ description: "UTC calendar month, YYYY-MM" }),
-              downtimeMs: Type.String({
-                description: "Milliseconds of the month covered by its outages (an integer, as a string)",
-              }),
-              availabilityPercent: Str,
-              creditPercent: Type.Union([Str, Type.Null()], {
-                description: "Null: at or above the threshold (or no SLA table for the service)",
-              }),
-            }),
-          ),
-          incidents: Type.Array(
-            Type.Object({ incidentId: Str, regionId: Str, start: Str, end: Str, statusPageUrl: NullableStr }),
-          ),
-        }),
-        Type.Null(),
-      ]),
-      unavailable: Type.Union([Str, Type.Null()], {
-        description: "Why the evidence could not be compared with the charge (malformed billing data)",
-      }),
-    },
-    {
-      description:
-        "What the customer's own evidence says about the case's charge: billed versus actual usage (the request " +
-        "builder's table) and, for an SLA breach, the outages of the charge period against the SLA threshold",
-    },
-  ),
 });
+
+/** `GET /cases/{id}/analysis`: computed on request, for the reviewer's workbench panels. */
+export const CaseAnalysisView = Type.Object(
+  {
+    billedVersusActual: Type.Union([
+      Type.Object({
+        rows: Type.Array(
+          Type.Object({
+            chargeId: Str,
+            sourceRef: Str,
+            resourceId: NullableStr,
+            billedQuantity: NullableStr,
+            actualQuantity: Type.Union([Str, Type.Null()], {
+              description: "Null when the usage cannot be compared with the charge",
+            }),
+            unit: NullableStr,
+            billedCost: Str,
+            differenceQuantity: NullableStr,
+          }),
+        ),
+        note: Str,
+      }),
+      Type.Null(),
+    ]),
+    sla: Type.Union([
+      Type.Object({
+        serviceName: NullableStr,
+        regionId: NullableStr,
+        periodStart: Str,
+        periodEnd: Str,
+        entry: Type.Union([
+          Type.Object({
+            clauseId: Str,
+            scope: Str,
+            thresholdPercent: Type.String({ description: "Monthly availability committed, exact decimal" }),
+            sourceUrl: Str,
+          }),
+          Type.Null(),
+        ]),
+        months: Type.Array(
+          Type.Object({
+            month: Type.String({ description: "UTC calendar month, YYYY-MM" }),
+            downtimeMs: Type.String({
+              description: "Milliseconds of the month covered by its outages (an integer, as a string)",
+            }),
+            availabilityPercent: Str,
+            creditPercent: Type.Union([Str, Type.Null()], {
+              description: "Null: at or above the threshold (or no SLA table for the service)",
+            }),
+          }),
+        ),
+        incidents: Type.Array(
+          Type.Object({ incidentId: Str, regionId: Str, start: Str, end: Str, statusPageUrl: NullableStr }),
+        ),
+      }),
+      Type.Null(),
+    ]),
+    unavailable: Type.Union([Str, Type.Null()], {
+      description: "Why the evidence could not be compared with the charge (malformed billing data)",
+    }),
+  },
+  {
+    description:
+      "What the customer's own evidence says about the case's charge: billed versus actual usage (the request " +
+      "builder's table) and, for an SLA breach, the outages of the charge period against the SLA threshold",
+  },
+);
 
 /**
  * The SLA side of an `sla_breach` case: the incidents of the charge's service and region that overlap
@@ -409,13 +411,12 @@ export async function caseAnalysis(db: Db, c: CaseTable) {
 }
 
 export async function caseDetailView(db: Db, c: CaseTable, now: string) {
-  const [events, evidence, rfis, decisions, appeal, analysis] = await Promise.all([
+  const [events, evidence, rfis, decisions, appeal] = await Promise.all([
     db.selectFrom("case_events").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("case_evidence").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("information_requests").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("decisions").selectAll().where("case_id", "=", c.id).orderBy("sequence").execute(),
     db.selectFrom("appeals").selectAll().where("case_id", "=", c.id).executeTakeFirst(),
-    caseAnalysis(db, c),
   ]);
   return {
     ...caseSummaryView(c, now),
@@ -466,6 +467,5 @@ export async function caseDetailView(db: Db, c: CaseTable, now: string) {
     appeal: appeal
       ? { id: appeal.id, argument: appeal.argument, filedAt: appeal.filed_at, assignedTo: appeal.assigned_to }
       : null,
-    analysis,
   };
 }

@@ -209,8 +209,6 @@ export interface CaseDetail extends CaseSummary {
   informationRequests: InformationRequest[];
   decisions: Decision[];
   appeal: { id: string; argument: string; filedAt: string } | null;
-  /** What the customer's own evidence says about the charge (src/cases/views.ts `caseAnalysis`). */
-  analysis?: CaseAnalysis;
 }
 
 /** One charge's billed quantity against the usage records of its resource (the request builder's table). */
@@ -250,6 +248,7 @@ export interface CaseSla {
   }>;
 }
 
+/** `GET /cases/{id}/analysis`: what the customer's own evidence says about the charge. */
 export interface CaseAnalysis {
   billedVersusActual: { rows: BilledVersusActualRow[]; note: string } | null;
   sla: CaseSla | null;

@@ -1,5 +1,5 @@
 import { get } from "../../api/client";
-import type { BilledVersusActualRow, CaseDetail, CaseSla, IdentityLink } from "../../api/types";
+import type { BilledVersusActualRow, CaseAnalysis, CaseDetail, CaseSla, IdentityLink } from "../../api/types";
 import { BarChart } from "../../components/chart";
 import { Badge, Empty, ErrorState, Instant, Loading, Money } from "../../components/ui";
 import { type Translate, useI18n } from "../../i18n/i18n";
@@ -11,13 +11,24 @@ import { SharedBadges, VerdictBadge } from "../compliance/shared";
  * The workbench's evidence panels (loaded with the charting library, on first use): the charge's
  * billed quantity against the usage records, an SLA breach's outages against the SLA threshold, and
  * the accounts sharing an identity or a card with the case's account. Each reads only the public API:
- * the case view's `analysis` (src/cases/views.ts) and `GET /accounts/{id}/links`.
+ * `GET /cases/{id}/analysis` (src/cases/views.ts `caseAnalysis`) and `GET /accounts/{id}/links`.
  */
 export function WorkbenchPanels({ c }: { c: CaseDetail }) {
+  const analysis = useLoad(`analysis:${c.id}:${c.version}`, (signal) =>
+    get<CaseAnalysis>(`/cases/${encodeURIComponent(c.id)}/analysis`, signal),
+  );
   return (
     <>
-      <BilledVersusActualPanel c={c} />
-      <SlaPanel c={c} />
+      {analysis.status === "loading" && <Loading />}
+      {analysis.status === "error" && (
+        <ErrorState problem={analysis.problem} onRetry={() => void analysis.reload()} />
+      )}
+      {analysis.status === "ready" && (
+        <>
+          <BilledVersusActualPanel c={c} analysis={analysis.data} />
+          <SlaPanel c={c} analysis={analysis.data} />
+        </>
+      )}
       <LinkedAccountsPanel c={c} />
     </>
   );
@@ -53,10 +64,10 @@ export function allowedDowntimeMs(monthMs: bigint, thresholdPercent: string): bi
   return (monthMs * (hundred - units)) / hundred;
 }
 
-function BilledVersusActualPanel({ c }: { c: CaseDetail }) {
+function BilledVersusActualPanel({ c, analysis }: { c: CaseDetail; analysis: CaseAnalysis }) {
   const { t } = useI18n();
-  const unavailable = c.analysis?.unavailable ?? null;
-  const table = c.analysis?.billedVersusActual ?? null;
+  const unavailable = analysis.unavailable;
+  const table = analysis.billedVersusActual;
   // One chart per unit: hours and gigabytes do not share an axis.
   const comparable = (table?.rows ?? []).filter(
     (r): r is BilledVersusActualRow & { billedQuantity: string; actualQuantity: string } =>
@@ -245,9 +256,9 @@ function DowntimeBudget({ month, sla }: { month: CaseSla["months"][number]; sla:
   );
 }
 
-function SlaPanel({ c }: { c: CaseDetail }) {
+function SlaPanel({ c, analysis }: { c: CaseDetail; analysis: CaseAnalysis }) {
   const { t } = useI18n();
-  const sla = c.analysis?.sla ?? null;
+  const sla = analysis.sla;
   return (
     <section className="panel" aria-labelledby="sla-heading">
       <h2 id="sla-heading">{t("panels.sla")}</h2>
@@ -255,8 +266,8 @@ function SlaPanel({ c }: { c: CaseDetail }) {
         <Empty>{t("panels.notSla")}</Empty>
       ) : !sla ? (
         <Empty>
-          {c.analysis?.unavailable
-            ? t("panels.unavailable", { reason: c.analysis.unavailable })
+          {analysis.unavailable
+            ? t("panels.unavailable", { reason: analysis.unavailable })
             : t("panels.noPeriod")}
         </Empty>
       ) : (
