@@ -26,6 +26,23 @@ export function onSignedOut(listener: () => void): () => void {
 /** A fresh Idempotency-Key per user action: a retried click or a replayed request has its effect once. */
 export const newIdempotencyKey = (): string => crypto.randomUUID();
 
+/**
+ * A step on a case (`POST /cases/{id}/<step>`): sent with the version the user saw (a step on a
+ * case changed meanwhile answers 409) and a fresh Idempotency-Key (a retried click acts once).
+ */
+export function caseStep<T = unknown>(
+  c: { id: string; version: number },
+  step: string,
+  body: Record<string, unknown> = {},
+): Promise<T> {
+  return api<T>(
+    "POST",
+    `/cases/${encodeURIComponent(c.id)}/${step}`,
+    { ...body, expectedVersion: c.version },
+    { idempotencyKey: newIdempotencyKey() },
+  );
+}
+
 const networkProblem = (): Problem => ({
   title: "network",
   status: 0,

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import { api, get, getAll, newIdempotencyKey, uploadFile } from "../../api/client";
+import { api, caseStep, get, getAll, newIdempotencyKey, uploadFile } from "../../api/client";
 import type { CaseDetail, CustomerPayout, InformationRequest } from "../../api/types";
 import {
   AppealView,
@@ -93,16 +93,7 @@ function SubmitDraft({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void>
   const { t } = useI18n();
   const action = useAction();
   async function submit() {
-    const ok = await action.run(
-      () =>
-        api(
-          "POST",
-          `/cases/${encodeURIComponent(c.id)}/submit`,
-          { expectedVersion: c.version },
-          { idempotencyKey: newIdempotencyKey() },
-        ),
-      t("case.draftSubmitted"),
-    );
+    const ok = await action.run(() => caseStep(c, "submit"), t("case.draftSubmitted"));
     if (ok) await onDone();
   }
   return (
@@ -240,16 +231,7 @@ function Appeal({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
   const errors = fieldErrors(action.problem);
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const ok = await action.run(
-      () =>
-        api(
-          "POST",
-          `/cases/${encodeURIComponent(c.id)}/appeal`,
-          { argument, expectedVersion: c.version },
-          { idempotencyKey: newIdempotencyKey() },
-        ),
-      t("case.appealSent"),
-    );
+    const ok = await action.run(() => caseStep(c, "appeal", { argument }), t("case.appealSent"));
     if (ok) await onDone();
   }
   return (
@@ -278,16 +260,7 @@ function Withdraw({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> })
   const action = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const ok = await action.run(
-      () =>
-        api(
-          "POST",
-          `/cases/${encodeURIComponent(c.id)}/withdraw`,
-          { reason, expectedVersion: c.version },
-          { idempotencyKey: newIdempotencyKey() },
-        ),
-      t("case.withdrawn"),
-    );
+    const ok = await action.run(() => caseStep(c, "withdraw", { reason }), t("case.withdrawn"));
     if (ok) await onDone();
   }
   if (!open)

@@ -1,5 +1,5 @@
 import { type FormEvent, lazy, Suspense, useState } from "react";
-import { api, get, newIdempotencyKey } from "../../api/client";
+import { caseStep, get } from "../../api/client";
 import type { CaseDetail, CaseReview, Problem } from "../../api/types";
 import {
   AppealView,
@@ -159,7 +159,6 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
       rationale,
       // A clause ticked and typed again is cited once.
       clauses: [...new Set([...clauses, ...list(otherClauses)])],
-      expectedVersion: c.version,
     };
     if (withAmount && amount.trim()) body.amount = amount.trim();
     if (outcome === "partial_refund")
@@ -167,13 +166,7 @@ function DecideForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> 
     if (outcome === "account_credit" && (services.trim() || regions.trim()))
       body.credit = { services: list(services), regions: list(regions) };
     if (outcome === "service_adjustment") body.adjustment = adjustment;
-    const ok = await action.run(
-      () =>
-        api("POST", `/cases/${encodeURIComponent(c.id)}/decision`, body, {
-          idempotencyKey: newIdempotencyKey(),
-        }),
-      t("workbench.decided"),
-    );
+    const ok = await action.run(() => caseStep(c, "decision", body), t("workbench.decided"));
     if (ok) await onDone();
   }
 
@@ -306,19 +299,13 @@ function RequestInfoForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<v
     e.preventDefault();
     const ok = await action.run(
       () =>
-        api(
-          "POST",
-          `/cases/${encodeURIComponent(c.id)}/information-requests`,
-          {
-            questions: questions
-              .split("\n")
-              .map((q) => q.trim())
-              .filter(Boolean),
-            businessDays: Number(days),
-            expectedVersion: c.version,
-          },
-          { idempotencyKey: newIdempotencyKey() },
-        ),
+        caseStep(c, "information-requests", {
+          questions: questions
+            .split("\n")
+            .map((q) => q.trim())
+            .filter(Boolean),
+          businessDays: Number(days),
+        }),
       t("workbench.infoRequested"),
     );
     if (ok) await onDone();
@@ -363,16 +350,7 @@ function EscalateForm({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void
   const action = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const ok = await action.run(
-      () =>
-        api(
-          "POST",
-          `/cases/${encodeURIComponent(c.id)}/escalate`,
-          { reason, expectedVersion: c.version },
-          { idempotencyKey: newIdempotencyKey() },
-        ),
-      t("workbench.escalated"),
-    );
+    const ok = await action.run(() => caseStep(c, "escalate", { reason }), t("workbench.escalated"));
     if (ok) await onDone();
   }
   return (
@@ -402,16 +380,7 @@ function Claim({ c, onDone }: { c: CaseDetail; onDone: () => Promise<void> }) {
         disabled={action.busy}
         onClick={() =>
           void action
-            .run(
-              () =>
-                api(
-                  "POST",
-                  `/cases/${encodeURIComponent(c.id)}/claim`,
-                  { expectedVersion: c.version },
-                  { idempotencyKey: newIdempotencyKey() },
-                ),
-              t("workbench.claimed"),
-            )
+            .run(() => caseStep(c, "claim"), t("workbench.claimed"))
             .then((ok) => (ok ? onDone() : undefined))
         }
       >
