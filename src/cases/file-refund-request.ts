@@ -11,8 +11,9 @@ import { addReferenceEvidence, type EvidenceInput, validateEvidenceInputs } from
 import { assertVersion, loadCaseForUpdate, recordCaseEvent, transitionCase } from "./case-transition.js";
 import { caseRegion, expectedDecision, regionOf } from "./decision-clock.js";
 import { loadChargeForUpdate, refundableRemainder } from "./refundable.js";
-import { buildRequestFor } from "./request-for.js";
-import type { LintIssue } from "./request-lint.js";
+import { requestSubject } from "./request-builder.js";
+import { draftFor } from "./request-for.js";
+import { type LintIssue, lintRequest } from "./request-lint.js";
 import {
   CASE_CHANNELS,
   CASE_REASONS,
@@ -206,7 +207,8 @@ export async function fileRefundRequest(
     }
     if (itemErrors.length) throw validationFailed(itemErrors);
 
-    const built = await buildRequestFor(tx, {
+    // Filing keeps the subject and the lint; the whole request is built when it is read.
+    const draft = await draftFor(tx, {
       organisation,
       account,
       charges: lines.map((l) => l.charge),
@@ -225,6 +227,7 @@ export async function fileRefundRequest(
       findingId: input.findingId ?? null,
     });
 
+    const subject = requestSubject(draft);
     const requestId = newId("refundRequest");
     await tx
       .insertInto("refund_requests")
@@ -236,7 +239,7 @@ export async function fileRefundRequest(
         filed_by: ctx.actor,
         on_behalf_of: input.onBehalfOf?.contact ?? null,
         contact_confirmed: input.onBehalfOf?.contactConfirmed ? 1 : 0,
-        subject: built.request.subject,
+        subject,
         created_at: now,
       })
       .execute();
@@ -311,7 +314,7 @@ export async function fileRefundRequest(
         .where("organisation_id", "=", organisation.id)
         .where("id", "=", input.findingId)
         .execute();
-    return { requestId, subject: built.request.subject, lint: built.lint, cases };
+    return { requestId, subject, lint: lintRequest(draft), cases };
   });
 }
 

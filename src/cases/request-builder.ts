@@ -627,6 +627,11 @@ function evidenceListOf(draft: RequestDraft, items: readonly Item[], usage: read
   return [...new Set(out)];
 }
 
+/** The subject alone, as `buildRequest` writes it: what filing keeps of the built request. */
+export function requestSubject(draft: RequestDraft): string {
+  return subjectOf(draft, prepare(draft).items);
+}
+
 export function buildRequest(draft: RequestDraft): BuiltRequest {
   const { items, usage } = prepare(draft);
   const totals = totalsOf(items.flatMap((i) => (i.requested === null ? [] : [i.requested])));

@@ -55,6 +55,12 @@ export async function buildRequestFor(
   db: Db,
   facts: RequestFacts,
 ): Promise<{ draft: RequestDraft; request: BuiltRequest; lint: LintIssue[] }> {
+  const draft = await draftFor(db, facts);
+  return { draft, request: buildRequest(draft), lint: lintRequest(draft) };
+}
+
+/** The draft the builder and the lint work from: the facts and what was loaded around them. */
+export async function draftFor(db: Db, facts: RequestFacts): Promise<RequestDraft> {
   const orgId = facts.organisation.id;
   const usage: DraftUsage[] = [];
   const incidents: DraftIncident[] = [];
@@ -118,7 +124,7 @@ export async function buildRequestFor(
   const user = facts.filedBy.startsWith("usr_")
     ? await db.selectFrom("users").select("name").where("id", "=", facts.filedBy).executeTakeFirst()
     : undefined;
-  const draft: RequestDraft = {
+  return {
     reason: facts.reason,
     desiredOutcome: facts.desiredOutcome,
     amounts: facts.amounts,
@@ -150,5 +156,4 @@ export async function buildRequestFor(
         }
       : null,
   };
-  return { draft, request: buildRequest(draft), lint: lintRequest(draft) };
 }
