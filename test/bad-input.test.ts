@@ -193,6 +193,17 @@ describe.each(engines)("bad requests on %s get problem details and write nothing
       "/problems/validation-failed",
     );
     expect(res.body).toMatchObject({ code: "validation_failed", status: 400 });
+    // An unknown type, or a name every object inherits, is a 404 in problem details like any other.
+    for (const slug of ["no-such-problem", "constructor", "__proto__"]) {
+      const unknown = await call<{ code: string; status: number }>(
+        server.baseUrl,
+        "GET",
+        `/problems/${slug}`,
+      );
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(unknown.body).toMatchObject({ code: "not_found", status: 404 });
+    }
   });
 
   it("pages through a list with an opaque cursor, never repeating an item", async () => {

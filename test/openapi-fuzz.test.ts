@@ -139,7 +139,7 @@ const MULTIPART_FIELDS: Readonly<Record<string, MultipartFields>> = {
     format: ["focus", "alibaba", "azure-ea", "aws-cur", "gcp-export"],
     onInvalid: ["fail", "collect"],
   },
-  "POST /cases/{caseId}/evidence/files": { label: ["a receipt"] },
+  "POST /cases/{caseId}/evidence/files": {},
   "POST /reconciliations": { settlementDate: ["2026-05-03", "2026-02-30", "yesterday"] },
 };
 
@@ -1093,6 +1093,9 @@ describe.each(engines)("the API under a request fuzzer driven by its OpenAPI doc
     expect(
       Object.keys(MULTIPART_FIELDS).filter((k) => !operations.find((o) => o.key === k && o.multipart)),
     ).toEqual([]);
+    // The fields tried are the fields the document declares (besides the `file` part).
+    for (const o of operations.filter((op) => op.multipart))
+      expect([...o.multipartFields].sort(), o.key).toEqual(Object.keys(MULTIPART_FIELDS[o.key]!).sort());
     expect(Object.keys(WEBHOOK_BODIES).filter((k) => !keys.has(k))).toEqual([]);
   });
 

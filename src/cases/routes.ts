@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { FindingKind } from "../audit/finding.js";
 import { principalOf, writeContext } from "../http/auth.js";
-import { Id, pageOf, pageQueryWith, problemResponses } from "../http/schemas.js";
+import { Id, multipartBody, pageOf, pageQueryWith, problemResponses } from "../http/schemas.js";
 import { actorRef, authorize, type Principal } from "../identity/authorization.js";
 import { guardAccount, guardOrganisation, require } from "../identity/guard.js";
 import { renderDecisionLetter } from "../letters/decision-letter.js";
@@ -546,6 +546,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
   app.post(
     "/cases/:caseId/evidence/files",
     {
+      config: multipartBody({}, "PDF, PNG, JPEG, CSV, TXT, JSON or EML, checked by content"),
       schema: {
         tags,
         summary:

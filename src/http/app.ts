@@ -151,10 +151,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     "/problems/:slug",
     { schema: { hide: true } },
     async (request, reply) => {
-      const code = request.params.slug.replaceAll("-", "_") as ErrorCode;
-      const meta = ERROR_CODES[code];
-      if (!meta) return reply.code(404).type("text/plain").send("Unknown problem type");
-      return { type: problemType(code), code, status: meta.status, title: meta.title };
+      const code = request.params.slug.replaceAll("-", "_");
+      // Own keys only: `constructor` is not a problem type.
+      if (!Object.hasOwn(ERROR_CODES, code)) throw notFound("Problem type");
+      const meta = ERROR_CODES[code as ErrorCode];
+      return reply
+        .type("application/json")
+        .send({ type: problemType(code as ErrorCode), code, status: meta.status, title: meta.title });
     },
   );
 

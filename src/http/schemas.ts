@@ -1,3 +1,4 @@
+import type { SwaggerTransform } from "@fastify/swagger";
 import { Type } from "typebox";
 
 /** Shapes shared by many routes; each appears once in the OpenAPI document. */
@@ -49,3 +50,29 @@ export const problemResponses = {
 
 export const pageOf = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+/**
+ * A multipart body, for the OpenAPI document only: the handler reads the parts as they stream (files
+ * are not buffered into `request.body`), so Fastify must not validate one. Fields first, then `file`.
+ */
+export function multipartBody(
+  fields: Parameters<typeof Type.Object>[0],
+  file: string,
+): { swaggerTransform: SwaggerTransform } {
+  const schema = Type.Object({
+    ...fields,
+    file: Type.String({ format: "binary", description: file }),
+  });
+  return {
+    swaggerTransform: ({ schema: route, url }) => {
+      const body = (route.body ?? {}) as { content?: Record<string, unknown> };
+      return {
+        url,
+        schema: {
+          ...route,
+          body: { content: { ...body.content, "multipart/form-data": { schema } } },
+        },
+      };
+    },
+  };
+}

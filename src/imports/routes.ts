@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { BILL_FORMATS, type BillFormat } from "../billing/charge.js";
 import { principalOf, writeContext } from "../http/auth.js";
-import { Id, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
+import { Id, multipartBody, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
 import { guardOrganisation } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { AppError, notFound, validationFailed } from "../shared/errors.js";
@@ -72,6 +72,21 @@ export async function importRoutes(scope: FastifyInstance, services: Services): 
   app.post(
     "/organisations/:organisationId/imports",
     {
+      config: multipartBody(
+        {
+          kind: Type.Optional(
+            Type.Union(
+              IMPORT_KINDS.map((k) => Type.Literal(k)),
+              { default: "charges" },
+            ),
+          ),
+          format: Type.Optional(Type.Union(BILL_FORMATS.map((f) => Type.Literal(f)))),
+          onInvalid: Type.Optional(
+            Type.Union([Type.Literal("fail"), Type.Literal("collect")], { default: "fail" }),
+          ),
+        },
+        "The bill or evidence file (CSV, or JSON lines for usage)",
+      ),
       schema: {
         tags,
         summary: "Upload a bill or evidence file; it is imported by a background job",

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { principalOf, writeContext } from "../http/auth.js";
-import { Id, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
+import { Id, multipartBody, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
 import { guardAccount, require } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { pageRequest } from "../store/pagination.js";
@@ -15,6 +15,7 @@ import { findIdentityLinks } from "./find-identity-links.js";
 import { getKycStatus } from "./get-kyc-status.js";
 import { KycQueueItem, listKycQueue } from "./list-kyc-queue.js";
 import { listPaymentMethods } from "./list-payment-methods.js";
+import { KYC_DOCUMENT_KINDS } from "./model.js";
 import { readKycDocument } from "./read-kyc-document.js";
 import { receiveKycVerdict } from "./receive-kyc-verdict.js";
 import { submitKyc } from "./submit-kyc.js";
@@ -53,6 +54,10 @@ export async function kycRoutes(scope: FastifyInstance, services: Services): Pro
   app.post(
     "/accounts/:accountId/kyc/documents",
     {
+      config: multipartBody(
+        { kind: Type.Union(KYC_DOCUMENT_KINDS.map((k) => Type.Literal(k))) },
+        "PDF, PNG or JPEG, checked by content",
+      ),
       schema: {
         tags,
         summary: "Upload an identity document (multipart: `kind`, then one `file`; PDF, PNG or JPEG)",

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
 import { principalOf, writeContext } from "../http/auth.js";
-import { Id, pageOf, pageQueryWith, problemResponses } from "../http/schemas.js";
+import { Id, multipartBody, pageOf, pageQueryWith, problemResponses } from "../http/schemas.js";
 import { require } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { AppError, notFound, validationFailed } from "../shared/errors.js";
@@ -173,6 +173,14 @@ export async function reconciliationRoutes(scope: FastifyInstance, services: Ser
     {
       // A day's settlement file can pass the 1 MiB default of JSON bodies.
       bodyLimit: services.config.maxUploadBytes,
+      config: multipartBody(
+        {
+          settlementDate: Type.Optional(
+            Type.String({ format: "date", description: "for a file with a header only" }),
+          ),
+        },
+        "The gateway's settlement CSV",
+      ),
       schema: {
         tags: ["reconciliation"],
         summary: "Reconcile a gateway settlement file against our payouts and ledger",

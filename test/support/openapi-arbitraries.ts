@@ -59,8 +59,10 @@ export interface Operation {
   queryParams: OpenApiParameter[];
   /** The `application/json` request body's schema, or null when the operation declares none. */
   jsonBody: JsonSchema | null;
-  /** The operation takes `multipart/form-data` (its documentation says so: the body is read by the handler). */
+  /** The operation takes `multipart/form-data` (documented only: the handler reads the parts). */
   multipart: boolean;
+  /** The form fields its multipart body declares, besides the `file` part. */
+  multipartFields: readonly string[];
 }
 
 const METHODS = new Set(["get", "post", "put", "patch", "delete"]);
@@ -72,6 +74,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
       if (!METHODS.has(method)) continue;
       const params = op.parameters ?? [];
       const json = op.requestBody?.content["application/json"]?.schema ?? null;
+      const form = op.requestBody?.content["multipart/form-data"]?.schema ?? null;
       out.push({
         key: `${method.toUpperCase()} ${path}`,
         method: method.toUpperCase(),
@@ -79,7 +82,8 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         pathParams: params.filter((p) => p.in === "path"),
         queryParams: params.filter((p) => p.in === "query"),
         jsonBody: json,
-        multipart: /multipart/i.test(`${op.summary ?? ""} ${op.description ?? ""}`),
+        multipart: form !== null,
+        multipartFields: Object.keys(form?.properties ?? {}).filter((name) => name !== "file"),
       });
     }
   return out;
