@@ -46,6 +46,8 @@ export interface Config {
   glCodes: Readonly<Record<LedgerCode, string>>;
   /** Bearer token Prometheus presents at `GET /metrics`; null: only loopback callers may read them. */
   metricsToken: string | null;
+  /** The font decision letters use for text Helvetica cannot show (Chinese names); null: "?" instead. */
+  letterFont: { path: string; name: string | null } | null;
 }
 
 export interface ConfigWarnings {
@@ -96,7 +98,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     ...gatewaySettings(env),
     glCodes: glCodesFrom(env.REFUND_DESK_GL_CODES),
     metricsToken: metricsTokenFrom(env.REFUND_DESK_METRICS_TOKEN),
+    letterFont: letterFontFrom(env.REFUND_DESK_LETTER_FONT),
   };
+}
+
+/** CJK fonts of common Debian/Ubuntu packages (fonts-noto-cjk, fonts-wqy-zenhei, fonts-wqy-microhei). */
+const SYSTEM_LETTER_FONTS = [
+  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#NotoSansCJKsc-Regular",
+  "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#WenQuanYiZenHei",
+  "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#WenQuanYiMicroHei",
+];
+
+/**
+ * `REFUND_DESK_LETTER_FONT`: `PATH`, or `PATH#PostScriptName` for one font of a collection, or `none`.
+ * Unset: the first of the system fonts above that is installed. A named file that is missing fails
+ * at start rather than at the first Chinese letter.
+ */
+export function letterFontFrom(raw: string | undefined): Config["letterFont"] {
+  const parse = (value: string) => {
+    const hash = value.lastIndexOf("#");
+    return hash > 0
+      ? { path: value.slice(0, hash), name: value.slice(hash + 1) || null }
+      : { path: value, name: null };
+  };
+  if (raw === "none") return null;
+  if (raw === undefined || raw.trim() === "")
+    return SYSTEM_LETTER_FONTS.map(parse).find((font) => existsSync(font.path)) ?? null;
+  const font = parse(raw.trim());
+  if (!existsSync(font.path))
+    throw new Error(`REFUND_DESK_LETTER_FONT names ${font.path}, which does not exist (or set it to none)`);
+  return font;
 }
 
 /** A guessable token would expose the metrics to anyone who can reach the port. */

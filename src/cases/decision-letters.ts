@@ -124,7 +124,9 @@ export async function sendDecisionLetter(services: Services, decisionId: string)
     .where("id", "=", decisionId)
     .executeTakeFirst();
   if (!decision || decision.letter_path !== null) return;
-  const pdf = await renderDecisionLetter(await decisionLetterFor(db, decision));
+  const pdf = await renderDecisionLetter(await decisionLetterFor(db, decision), {
+    unicodeFont: services.config.letterFont,
+  });
   const path = letterPath(services.config.dataDir, decision.id);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.tmp`, pdf);

@@ -814,7 +814,9 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
       const pdf =
         decision.letter_path && existsSync(decision.letter_path)
           ? readFileSync(decision.letter_path)
-          : await renderDecisionLetter(await decisionLetterFor(db, decision));
+          : await renderDecisionLetter(await decisionLetterFor(db, decision), {
+              unicodeFont: services.config.letterFont,
+            });
       return reply
         .header("content-type", "application/pdf")
         .header(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { letterFontFrom } from "../config.js";
 import { type DecisionLetter, groupDigits, renderDecisionLetter, toWinAnsi } from "./decision-letter.js";
 
 const LETTER: DecisionLetter = {
@@ -194,6 +195,37 @@ describe("renderDecisionLetter", () => {
     expect(text).toContain("Globex ????????");
     expect(text).toContain("Café ?");
   });
+
+  // The system CJK font (CI installs fonts-wqy-zenhei); elsewhere, without one, skipped loudly.
+  const font = letterFontFrom(undefined);
+  const fontRuns = font !== null || process.env.CI === "true";
+  if (!fontRuns) console.warn("\n*** SKIPPED: letters with a Unicode font — no CJK font installed ***\n");
+
+  it.runIf(fontRuns)(
+    "prints Chinese names in the embedded Unicode font, and Latin text as before",
+    async () => {
+      expect(font, "a CJK font (fonts-wqy-zenhei or fonts-noto-cjk)").not.toBeNull();
+      const chinese = "上海零售有限公司";
+      const pdf = await renderDecisionLetter(
+        { ...LETTER, customer: { ...LETTER.customer, organisationName: `Globex ${chinese}` } },
+        { compress: false, unicodeFont: font },
+      );
+      const source = pdf.toString("latin1");
+      expect(source).toMatch(/\/FontFile2 /);
+      expect(pdfText(pdf)).not.toContain("????");
+      // The embedded subset's ToUnicode map names every character drawn (what copy and search read).
+      const mapped = new Set(
+        [...source.matchAll(/<([0-9a-f]{4})>/gi)].map((m) => String.fromCharCode(Number.parseInt(m[1]!, 16))),
+      );
+      for (const ch of chinese) expect(mapped.has(ch), ch).toBe(true);
+      // A letter Helvetica can print does not touch the font: the same bytes as without it.
+      const [latin, plain] = await Promise.all([
+        renderDecisionLetter(LETTER, { unicodeFont: font }),
+        renderDecisionLetter(LETTER),
+      ]);
+      expect(latin.equals(plain)).toBe(true);
+    },
+  );
 
   it("rejects an unknown time zone", async () => {
     await expect(renderDecisionLetter({ ...LETTER, timeZone: "Mars/Olympus" })).rejects.toMatchObject({

@@ -53,6 +53,18 @@ export interface DecisionLetter {
 export interface RenderOptions {
   /** Deflate content streams (default). Tests turn it off to read the text back. */
   compress?: boolean;
+  /**
+   * A TrueType/OpenType font (or collection, with the PostScript name of one of its fonts) for text
+   * Helvetica cannot show: Chinese names, for one. Embedded as the subset a letter uses. Without it,
+   * such characters print as "?".
+   */
+  unicodeFont?: LetterFont | null;
+}
+
+export interface LetterFont {
+  path: string;
+  /** The font's PostScript name inside a collection (`.ttc`); null for a single font. */
+  name: string | null;
 }
 
 /**
@@ -65,24 +77,35 @@ const WIN_ANSI_EXTRAS = new Set([
   0x2122,
 ]);
 
+const isWinAnsi = (cp: number) => cp <= 0xff || WIN_ANSI_EXTRAS.has(cp);
+
 /**
- * Text the standard fonts can draw. Only Helvetica (WinAnsiEncoding) is available: pdfkit
- * would write any other character (a Chinese name, an emoji) as garbage bytes, so each one
- * becomes "?" instead. Tabs become spaces; line breaks are kept; other control characters go.
- * NOTE: letters to customers with names outside Western European scripts need an embedded
- * Unicode font (e.g. Noto Sans CJK) before their names can be printed; until then they read "?".
+ * Text the standard fonts can draw: Helvetica (WinAnsiEncoding) only. pdfkit would write any other
+ * character (a Chinese name, an emoji) as garbage bytes, so each one becomes "?" instead. Tabs become
+ * spaces; line breaks are kept; other control characters go.
  */
 export function toWinAnsi(text: string): string {
+  return printable(text, true);
+}
+
+/** Tabs as spaces, line breaks kept, other control characters dropped; with `winAnsi`, "?" for the rest. */
+function printable(text: string, winAnsi: boolean): string {
   let out = "";
   for (const ch of text.normalize("NFC")) {
     const cp = ch.codePointAt(0) ?? 0x3f;
     if (cp === 0x0a) out += "\n";
     else if (cp === 0x09) out += " ";
     else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue;
-    else if (cp <= 0xff || WIN_ANSI_EXTRAS.has(cp)) out += ch;
+    else if (!winAnsi || isWinAnsi(cp)) out += ch;
     else out += "?";
   }
   return out;
+}
+
+/** Whether Helvetica can show all of the text (after `printable`). */
+function helveticaShows(text: string): boolean {
+  for (const ch of text) if (!isWinAnsi(ch.codePointAt(0) ?? 0)) return false;
+  return true;
 }
 
 /** `1234567.50` → `1,234,567.50`: grouping on the exact decimal string, never through a float. */
@@ -182,8 +205,9 @@ export async function renderDecisionLetter(
     compress: options.compress ?? true,
     bufferPages: true,
     info: {
-      Title: toWinAnsi(`Decision on refund request ${letter.ticketNumber}`),
-      Author: toWinAnsi(letter.providerName),
+      // Document properties are not drawn: pdfkit writes any text there as UTF-16.
+      Title: printable(`Decision on refund request ${letter.ticketNumber}`, false),
+      Author: printable(letter.providerName, false),
       Subject: `${letter.caseId} decision ${letter.decision.sequence}`,
       Creator: "Refund Desk",
       Producer: "Refund Desk",
@@ -199,22 +223,33 @@ export async function renderDecisionLetter(
   });
 
   const width = doc.page.width - 2 * PAGE_MARGIN;
-  const text = (s: string, opts: PDFKit.Mixins.TextOptions = {}) =>
-    doc.text(toWinAnsi(s), { width, ...opts });
-  const body = () => doc.font("Helvetica").fontSize(10).fillColor("#000000");
+  const unicode = options.unicodeFont ?? null;
+  if (unicode) doc.registerFont("Unicode", unicode.path, unicode.name ?? undefined);
+  // The style asked for; a text that Helvetica cannot show is drawn in the Unicode font instead.
+  let style: "Helvetica" | "Helvetica-Bold" = "Helvetica";
+  const font = (f: typeof style) => {
+    style = f;
+    return doc.font(f);
+  };
+  const text = (s: string, opts: PDFKit.Mixins.TextOptions = {}) => {
+    const clean = printable(s, unicode === null);
+    doc.font(unicode && !helveticaShows(clean) ? "Unicode" : style);
+    return doc.text(clean, { width, ...opts });
+  };
+  const body = () => font("Helvetica").fontSize(10).fillColor("#000000");
   const heading = (s: string) => {
     // Keep a heading with at least a few lines of what follows it.
     if (doc.y > doc.page.height - PAGE_MARGIN - 80) doc.addPage();
     doc.moveDown(0.8);
-    doc.font("Helvetica-Bold").fontSize(12).fillColor("#1a3a5c");
+    font("Helvetica-Bold").fontSize(12).fillColor("#1a3a5c");
     text(s);
     doc.moveDown(0.3);
     body();
   };
   const field = (label: string, value: string) => {
-    doc.font("Helvetica-Bold").fontSize(10);
+    font("Helvetica-Bold").fontSize(10);
     text(`${label}: `, { continued: true });
-    doc.font("Helvetica");
+    font("Helvetica");
     text(value);
   };
   const bullets = (items: readonly string[]) => {
@@ -228,7 +263,7 @@ export async function renderDecisionLetter(
   };
 
   // Header
-  doc.font("Helvetica-Bold").fontSize(18).fillColor("#1a3a5c");
+  font("Helvetica-Bold").fontSize(18).fillColor("#1a3a5c");
   text(letter.providerName);
   doc
     .moveTo(PAGE_MARGIN, doc.y + 4)
@@ -237,7 +272,7 @@ export async function renderDecisionLetter(
     .lineWidth(1)
     .stroke();
   doc.moveDown(1);
-  doc.font("Helvetica-Bold").fontSize(15).fillColor("#000000");
+  font("Helvetica-Bold").fontSize(15).fillColor("#000000");
   text("Decision on your refund request");
   doc.moveDown(0.3);
   body();
@@ -282,9 +317,9 @@ export async function renderDecisionLetter(
   if (letter.decision.clauses.length) {
     heading("Policy clauses applied");
     for (const clause of letter.decision.clauses) {
-      doc.font("Helvetica-Bold");
+      font("Helvetica-Bold");
       text(`${clause.id} — ${clause.title}`, { paragraphGap: 2 });
-      doc.font("Helvetica");
+      font("Helvetica");
       text(clause.text, { paragraphGap: 6, indent: 12 });
     }
   }
