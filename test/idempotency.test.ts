@@ -43,6 +43,36 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
     expect(await accounts(org)).toBe(before + 1);
   });
 
+  it("keeps a replayable answer sealed: a secret shown once is not readable in the table", async () => {
+    const owner = await login(server.baseUrl, "owner@acme.example");
+    const org = server.world.customers.acme.organisationId;
+    const create = () =>
+      call<{ id: string; secret: string }>(
+        server.baseUrl,
+        "POST",
+        `/organisations/${org}/webhook-endpoints`,
+        {
+          as: owner,
+          body: { url: "https://198.51.100.7/hooks", events: ["case.decided"] },
+          idempotencyKey: "k-secret",
+        },
+      );
+    const first = await create();
+    expect(first.status).toBe(201);
+    expect(first.body.secret).toMatch(/^whsec_/);
+    const stored = await server.services.store.db
+      .selectFrom("idempotency_keys")
+      .select("response_body")
+      .where("key", "=", "k-secret")
+      .executeTakeFirstOrThrow();
+    expect(stored.response_body).toMatch(/^sealed:v1:/);
+    expect(stored.response_body).not.toContain(first.body.secret);
+    expect(stored.response_body).not.toContain(first.body.id);
+    const replay = await create();
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body).toEqual(first.body);
+  });
+
   it("rejects the same key with a different body (idempotency_key_reused) and writes nothing", async () => {
     const admin = await login(server.baseUrl, "admin@nimbus.example");
     const org = server.world.customers.acme.organisationId;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import "@fastify/multipart";
 import type { Services } from "../shared/context.js";
 import { AppError, validationFailed } from "../shared/errors.js";
-import { sha256Hex } from "../shared/secrets.js";
+import { decrypt, deriveKey, encrypt, sha256Hex } from "../shared/secrets.js";
 import { withCommitHook } from "../store/database.js";
 import { callerKey } from "./auth.js";
 
@@ -36,11 +36,31 @@ function bodyText(body: unknown): string {
 }
 
 /**
+ * Answers kept for replay are sealed: some carry a secret shown once (an API token, a webhook
+ * endpoint's signing secret), which must not sit readable in the table until the key is purged.
+ * The key's scope and name are bound in, so a sealed answer cannot be replayed under another key.
+ */
+const SEALED = "sealed:v1:";
+
+function sealAnswer(key: Buffer, scope: string, name: string, body: string): string {
+  return SEALED + encrypt(key, Buffer.from(body, "utf8"), `${scope}\n${name}`).toString("base64");
+}
+
+function openAnswer(key: Buffer, scope: string, name: string, stored: string): string {
+  // Answers stored before sealing was introduced are plain text.
+  if (!stored.startsWith(SEALED)) return stored;
+  return decrypt(key, Buffer.from(stored.slice(SEALED.length), "base64"), `${scope}\n${name}`).toString(
+    "utf8",
+  );
+}
+
+/**
  * `Idempotency-Key` on POST: the first response is stored and replayed for the same key;
  * the same key with a different request is rejected; a key still in flight answers 409.
  */
 export function registerIdempotency(app: FastifyInstance, services: Services): void {
   const db = services.store.db;
+  const answerKey = deriveKey(services.config.secretKey, "idempotent-answers");
   app.decorateRequest("idempotency", null);
 
   app.addHook("preHandler", async (request, reply) => {
@@ -85,7 +105,7 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
           .code(prior.status_code ?? 200)
           .header("idempotent-replayed", "true")
           .type(prior.content_type ?? "application/json");
-        return reply.send(prior.response_body ?? "");
+        return reply.send(prior.response_body ? openAnswer(answerKey, scope, key, prior.response_body) : "");
       }
       if (now.getTime() - Date.parse(prior.created_at) < IN_PROGRESS_TIMEOUT_MS)
         throw new AppError(
@@ -157,7 +177,7 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
         .set({
           state: "completed",
           status_code: reply.statusCode,
-          response_body: payload,
+          response_body: sealAnswer(answerKey, idem.scope, idem.key, payload),
           content_type: String(reply.getHeader("content-type") ?? "application/json"),
         })
         .where("scope", "=", idem.scope)

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 
 /** Purposes get separate keys, so one leaked derived key exposes one kind of data. */
-export type KeyPurpose = "kyc-documents" | "identity-fingerprints" | "webhook-secrets";
+export type KeyPurpose = "kyc-documents" | "identity-fingerprints" | "webhook-secrets" | "idempotent-answers";
 
 export function deriveKey(master: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), `refund-desk/${purpose}`, 32));
