@@ -71,6 +71,16 @@ describe.each(engines)("Idempotency-Key on %s", (engine) => {
     const replay = await create();
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.body).toEqual(first.body);
+    // Sealed under another secret key (one rotated since): not readable, so reported lost, not a 500.
+    const other = `sealed:v1:${Buffer.alloc(64, 7).toString("base64")}`;
+    await server.services.store.db
+      .updateTable("idempotency_keys")
+      .set({ response_body: other })
+      .where("key", "=", "k-secret")
+      .execute();
+    const lost = await create();
+    expect(lost.status).toBe(409);
+    expect(lost.body).toMatchObject({ reason: "idempotency_answer_lost" });
   });
 
   it("rejects the same key with a different body (idempotency_key_reused) and writes nothing", async () => {

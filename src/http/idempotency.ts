@@ -77,6 +77,20 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
       ]);
     const scope = callerKey(request);
     const hash = requestHash(request);
+    const replayable = (stored: string | null): string => {
+      if (!stored) return "";
+      try {
+        return openAnswer(answerKey, scope, key, stored);
+      } catch (cause) {
+        // Sealed under another REFUND_DESK_SECRET_KEY (rotated since): the answer cannot be read back.
+        throw new AppError(
+          "conflict",
+          "The first request with this Idempotency-Key took effect, but its answer can no longer be read; " +
+            "look the result up rather than sending the request again",
+          { extensions: { reason: "idempotency_answer_lost" }, cause },
+        );
+      }
+    };
     const now = services.clock.now();
     for (let attempt = 0; attempt < 2; attempt++) {
       const inserted = await db
@@ -101,11 +115,12 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
           "This Idempotency-Key was already used with a different request",
         );
       if (prior.state === "completed") {
+        const answer = replayable(prior.response_body);
         reply
           .code(prior.status_code ?? 200)
           .header("idempotent-replayed", "true")
           .type(prior.content_type ?? "application/json");
-        return reply.send(prior.response_body ? openAnswer(answerKey, scope, key, prior.response_body) : "");
+        return reply.send(answer);
       }
       if (now.getTime() - Date.parse(prior.created_at) < IN_PROGRESS_TIMEOUT_MS)
         throw new AppError(
