@@ -12,7 +12,7 @@ import { Money } from "../money/index.js";
 import type { Services } from "../shared/context.js";
 import { AppError, forbidden, notFound, validationFailed } from "../shared/errors.js";
 import { inTransaction } from "../store/database.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import type { CaseTable } from "../store/schema.js";
 import { appealCase } from "./appeal-case.js";
 import {
@@ -430,14 +430,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
       else if (principal.kind === "token" && principal.accountIds)
         q = q.where("account_id", "in", principal.accountIds);
       if (state) q = q.where("state", "=", state);
-      if (page.after) q = q.where("id", "<", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id", "desc")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const { items, nextCursor } = await fetchPage(q, "id", "desc", page);
       return { items: items.map((c) => caseSummaryView(c, now())), nextCursor };
     },
   );

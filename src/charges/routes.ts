@@ -6,7 +6,7 @@ import { Id, pageOf, pageQueryWith, problemResponses } from "../http/schemas.js"
 import { guardAccount, guardOrganisation } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { notFound } from "../shared/errors.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import type { ChargeTable } from "../store/schema.js";
 
 const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
@@ -125,14 +125,7 @@ export async function chargeRoutes(scope: FastifyInstance, services: Services): 
       if (region) q = q.where("region_id", "=", region);
       if (month) q = q.where("month", "=", month);
       if (resourceId) q = q.where("resource_id", "=", resourceId);
-      if (page.after) q = q.where("id", ">", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: items.map(chargeView), nextCursor };
     },
   );

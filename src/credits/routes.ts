@@ -6,7 +6,7 @@ import { Id, pageOf, pageQueryWith, problemResponses } from "../http/schemas.js"
 import { guardAccount } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { notFound } from "../shared/errors.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import { isExpired } from "./apply-credits.js";
 import { runInvoice } from "./run-invoice.js";
 import {
@@ -64,14 +64,7 @@ export async function creditRoutes(scope: FastifyInstance, services: Services): 
       const page = pageRequest(request.query.limit, request.query.cursor);
       let q = db.selectFrom("credit_grants").selectAll().where("account_id", "=", account.id);
       if (request.query.status) q = q.where("status", "=", request.query.status);
-      if (page.after) q = q.where("id", ">", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       const uses =
         items.length === 0
           ? []
@@ -179,7 +172,7 @@ export async function creditRoutes(scope: FastifyInstance, services: Services): 
       );
       const page = pageRequest(request.query.limit, request.query.cursor);
       // Without the lines: a list never reads every charge of every invoice.
-      let q = db
+      const q = db
         .selectFrom("invoices")
         .select([
           "id",
@@ -195,14 +188,7 @@ export async function creditRoutes(scope: FastifyInstance, services: Services): 
           "created_at",
         ])
         .where("account_id", "=", account.id);
-      if (page.after) q = q.where("id", ">", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: items.map(invoiceSummaryView), nextCursor };
     },
   );

@@ -10,7 +10,7 @@ import { enqueueJob } from "../jobs/enqueue-job.js";
 import type { Services } from "../shared/context.js";
 import { notFound } from "../shared/errors.js";
 import { inTransaction } from "../store/database.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import type { FindingTable } from "../store/schema.js";
 
 const FindingView = Type.Object({
@@ -104,14 +104,7 @@ export async function findingRoutes(scope: FastifyInstance, services: Services):
       if (kind) q = q.where("kind", "=", kind);
       if (status) q = q.where("status", "=", status);
       if (claimable !== undefined) q = q.where("claimable", "=", claimable ? 1 : 0);
-      if (page.after) q = q.where("id", ">", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: items.map(findingView), nextCursor };
     },
   );

@@ -4,7 +4,7 @@ import { Type } from "typebox";
 import { principalOf, SESSION_COOKIE, writeContext } from "../http/auth.js";
 import { Id, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
 import type { Services } from "../shared/context.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import { createApiToken, revokeApiToken } from "./api-tokens.js";
 import { createUser } from "./create-user.js";
 import { guardOrganisation, require } from "./guard.js";
@@ -154,13 +154,8 @@ export async function identityRoutes(scope: FastifyInstance, services: Services)
         request.params.organisationId,
       );
       const page = pageRequest(request.query.limit, request.query.cursor);
-      let q = services.store.db.selectFrom("api_tokens").selectAll().where("organisation_id", "=", org.id);
-      if (page.after) q = q.where("id", ">", page.after);
-      const rows = await q
-        .orderBy("id")
-        .limit(page.limit + 1)
-        .execute();
-      const { items, nextCursor } = toPage(rows, page);
+      const q = services.store.db.selectFrom("api_tokens").selectAll().where("organisation_id", "=", org.id);
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return {
         items: items.map((t) => ({
           id: t.id,

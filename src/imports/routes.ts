@@ -9,7 +9,7 @@ import { guardOrganisation } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { AppError, notFound, validationFailed } from "../shared/errors.js";
 import { assertSafeFileName } from "../shared/file-names.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import type { ImportTable } from "../store/schema.js";
 import { IMPORT_KINDS, isImportKind } from "./import-kinds.js";
 import { importProgress } from "./progress.js";
@@ -175,15 +175,8 @@ export async function importRoutes(scope: FastifyInstance, services: Services): 
         request.params.organisationId,
       );
       const page = pageRequest(request.query.limit, request.query.cursor);
-      let q = db.selectFrom("imports").selectAll().where("organisation_id", "=", org.id);
-      if (page.after) q = q.where("id", ">", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const q = db.selectFrom("imports").selectAll().where("organisation_id", "=", org.id);
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: items.map(importView), nextCursor };
     },
   );

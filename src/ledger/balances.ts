@@ -4,7 +4,7 @@ import { Money } from "../money/index.js";
 import { type FieldError, validationFailed } from "../shared/errors.js";
 import type { Db } from "../store/database.js";
 import type { Page, PageRequest } from "../store/pagination.js";
-import { toPage } from "../store/pagination.js";
+import { fetchPage } from "../store/pagination.js";
 import type { JournalEntryTable } from "../store/schema.js";
 import { isLedgerCode, LEDGER_CODES, type LedgerCode, normalBalance } from "./chart.js";
 
@@ -286,12 +286,7 @@ export async function listJournalEntries(
       return eb.exists(sub);
     });
   }
-  if (page.after) q = q.where("je.id", ">", page.after);
-  const rows = await q
-    .orderBy("je.id")
-    .limit(page.limit + 1)
-    .execute();
-  const { items, nextCursor } = toPage(rows, page);
+  const { items, nextCursor } = await fetchPage(q, "je.id", "asc", page);
   const lines = await linesOf(
     db,
     items.map((e) => e.id),

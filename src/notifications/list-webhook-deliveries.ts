@@ -1,6 +1,6 @@
 import { notFound } from "../shared/errors.js";
 import type { Db } from "../store/database.js";
-import { type PageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, type PageRequest } from "../store/pagination.js";
 import type { WebhookDeliveryAttemptTable } from "../store/schema.js";
 import { webhookDeliveryView } from "./views.js";
 
@@ -17,14 +17,9 @@ export async function listWebhookDeliveries(
     .where("organisation_id", "=", input.organisationId)
     .executeTakeFirst();
   if (!endpoint) throw notFound("Webhook endpoint");
-  let q = db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", endpoint.id);
+  const q = db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", endpoint.id);
   // Newest first: the cursor is the last (oldest) id seen, so the next page is older still.
-  if (page.after) q = q.where("id", "<", page.after);
-  const rows = await q
-    .orderBy("id", "desc")
-    .limit(page.limit + 1)
-    .execute();
-  const { items, nextCursor } = toPage(rows, page);
+  const { items, nextCursor } = await fetchPage(q, "id", "desc", page);
   const attempts = items.length
     ? await db
         .selectFrom("webhook_delivery_attempts")

@@ -5,7 +5,7 @@ import { principalOf, writeContext } from "../http/auth.js";
 import { Id, PageQuery, pageOf, problemResponses } from "../http/schemas.js";
 import { guardOrganisation } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import { createWebhookEndpoint } from "./create-webhook-endpoint.js";
 import { ALL_EVENTS, CASE_EVENT_TYPES } from "./customer-notice.js";
 import { disableWebhookEndpoint } from "./disable-webhook-endpoint.js";
@@ -83,13 +83,8 @@ export async function notificationRoutes(scope: FastifyInstance, services: Servi
         request.params.organisationId,
       );
       const page = pageRequest(request.query.limit, request.query.cursor);
-      let q = db.selectFrom("webhook_endpoints").selectAll().where("organisation_id", "=", org.id);
-      if (page.after) q = q.where("id", ">", page.after);
-      const rows = await q
-        .orderBy("id")
-        .limit(page.limit + 1)
-        .execute();
-      const { items, nextCursor } = toPage(rows, page);
+      const q = db.selectFrom("webhook_endpoints").selectAll().where("organisation_id", "=", org.id);
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: items.map(webhookEndpointView), nextCursor };
     },
   );

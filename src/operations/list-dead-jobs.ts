@@ -1,5 +1,5 @@
 import type { Db } from "../store/database.js";
-import { type Page, type PageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, type Page, type PageRequest } from "../store/pagination.js";
 import type { JobTable } from "../store/schema.js";
 
 /** Dead jobs (out of attempts), newest first (job ids are time-sortable), optionally of one kind. */
@@ -10,10 +10,5 @@ export async function listDeadJobs(
 ): Promise<Page<JobTable>> {
   let q = db.selectFrom("jobs").selectAll().where("status", "=", "dead");
   if (filter.kind) q = q.where("kind", "=", filter.kind);
-  if (page.after) q = q.where("id", "<", page.after);
-  const rows = await q
-    .orderBy("id", "desc")
-    .limit(page.limit + 1)
-    .execute();
-  return toPage(rows, page);
+  return fetchPage(q, "id", "desc", page);
 }

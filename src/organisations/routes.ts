@@ -7,7 +7,7 @@ import { guardAccount, guardOrganisation, require } from "../identity/guard.js";
 import { CUSTOMER_ROLES } from "../identity/roles.js";
 import type { Services } from "../shared/context.js";
 import { conflict } from "../shared/errors.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import { createAccount } from "./create-account.js";
 import { createOrganisation } from "./create-organisation.js";
 import { removeMember, setMemberRole } from "./manage-members.js";
@@ -41,12 +41,7 @@ export async function organisationRoutes(scope: FastifyInstance, services: Servi
         const mine = [...principal.memberships.keys()];
         q = q.where("id", "in", mine.length ? mine : ["-"]);
       }
-      if (page.after) q = q.where("id", ">", page.after);
-      const rows = await q
-        .orderBy("id")
-        .limit(page.limit + 1)
-        .execute();
-      const { items, nextCursor } = toPage(rows, page);
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: items.map(organisationView), nextCursor };
     },
   );
@@ -130,12 +125,7 @@ export async function organisationRoutes(scope: FastifyInstance, services: Servi
       let q = db.selectFrom("accounts").selectAll().where("organisation_id", "=", org.id);
       // A token scoped to some accounts sees only those.
       if (principal.kind === "token" && principal.accountIds) q = q.where("id", "in", principal.accountIds);
-      if (page.after) q = q.where("id", ">", page.after);
-      const rows = await q
-        .orderBy("id")
-        .limit(page.limit + 1)
-        .execute();
-      const { items, nextCursor } = toPage(rows, page);
+      const { items, nextCursor } = await fetchPage(q, "id", "asc", page);
       return { items: await accountViews(db, items, now()), nextCursor };
     },
   );
@@ -225,7 +215,7 @@ export async function organisationRoutes(scope: FastifyInstance, services: Servi
         request.params.organisationId,
       );
       const page = pageRequest(request.query.limit, request.query.cursor);
-      let q = db
+      const q = db
         .selectFrom("memberships")
         .innerJoin("users", "users.id", "memberships.user_id")
         .select([
@@ -237,12 +227,7 @@ export async function organisationRoutes(scope: FastifyInstance, services: Servi
           "memberships.created_at",
         ])
         .where("memberships.organisation_id", "=", org.id);
-      if (page.after) q = q.where("memberships.id", ">", page.after);
-      const rows = await q
-        .orderBy("memberships.id")
-        .limit(page.limit + 1)
-        .execute();
-      const { items, nextCursor } = toPage(rows, page);
+      const { items, nextCursor } = await fetchPage(q, "memberships.id", "asc", page);
       return {
         items: items.map((m) => ({
           id: m.id,

@@ -3,7 +3,7 @@ import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, notFound, validationFailed } from "../shared/errors.js";
 import type { Db } from "../store/database.js";
 import { inTransaction } from "../store/database.js";
-import { type Page, type PageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, type Page, type PageRequest } from "../store/pagination.js";
 import type { FinanceTaskTable } from "../store/schema.js";
 
 export const FINANCE_TASK_STATUSES = ["open", "resolved"] as const;
@@ -21,14 +21,7 @@ export async function listFinanceTasks(
   if (filter.status) q = q.where("status", "=", filter.status);
   if (filter.kind) q = q.where("kind", "=", filter.kind);
   if (filter.settlementImportId) q = q.where("settlement_import_id", "=", filter.settlementImportId);
-  if (page.after) q = q.where("id", ">", page.after);
-  return toPage(
-    await q
-      .orderBy("id")
-      .limit(page.limit + 1)
-      .execute(),
-    page,
-  );
+  return fetchPage(q, "id", "asc", page);
 }
 
 /**

@@ -7,7 +7,7 @@ import { Id, multipartBody, pageOf, pageQueryWith, problemResponses } from "../h
 import { require } from "../identity/guard.js";
 import type { Services } from "../shared/context.js";
 import { AppError, notFound, validationFailed } from "../shared/errors.js";
-import { pageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, pageRequest } from "../store/pagination.js";
 import type { FinanceTaskTable, SettlementImportTable } from "../store/schema.js";
 import { FINANCE_TASK_STATUSES, listFinanceTasks, resolveFinanceTask } from "./finance-tasks.js";
 import { type ImportSettlementResult, importSettlement } from "./import-settlement.js";
@@ -244,15 +244,8 @@ export async function reconciliationRoutes(scope: FastifyInstance, services: Ser
     async (request) => {
       require(principalOf(request), "reconciliation.run", { organisationId: null }, "Route");
       const page = pageRequest(request.query.limit, request.query.cursor, /^stl_[0-9a-z]{26}$/);
-      let q = db.selectFrom("settlement_imports").selectAll();
-      if (page.after) q = q.where("id", "<", page.after);
-      const { items, nextCursor } = toPage(
-        await q
-          .orderBy("id", "desc")
-          .limit(page.limit + 1)
-          .execute(),
-        page,
-      );
+      const q = db.selectFrom("settlement_imports").selectAll();
+      const { items, nextCursor } = await fetchPage(q, "id", "desc", page);
       return { items: items.map(summaryView), nextCursor };
     },
   );

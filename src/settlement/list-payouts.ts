@@ -1,5 +1,5 @@
 import type { Db } from "../store/database.js";
-import { type Page, type PageRequest, toPage } from "../store/pagination.js";
+import { fetchPage, type Page, type PageRequest } from "../store/pagination.js";
 import type { PayoutTable } from "../store/schema.js";
 import type { PayoutState } from "./payout-state.js";
 
@@ -25,10 +25,5 @@ export async function listPayouts(
   if (filter.accountIds)
     q = q.where("payouts.account_id", "in", filter.accountIds.length ? filter.accountIds : [""]);
   if (filter.status) q = q.where("payouts.status", "=", filter.status);
-  if (page.after) q = q.where("payouts.id", "<", page.after);
-  const rows = await q
-    .orderBy("payouts.id", "desc")
-    .limit(page.limit + 1)
-    .execute();
-  return toPage(rows, page);
+  return fetchPage(q, "payouts.id", "desc", page);
 }

@@ -1,3 +1,4 @@
+import { type SelectQueryBuilder, type StringReference, sql } from "kysely";
 import { validationFailed } from "../shared/errors.js";
 
 /** Cursor pagination over time-sortable ids: the cursor is the last id seen, opaque to clients. */
@@ -43,4 +44,25 @@ export function toPage<T extends { id: string }>(rows: T[], req: PageRequest): P
   const nextCursor =
     rows.length > req.limit && last ? Buffer.from(last.id, "utf8").toString("base64url") : null;
   return { items, nextCursor };
+}
+
+/**
+ * Runs `query` for one page ordered by `column` (the id column, e.g. `"id"` or `"payouts.id"`): the
+ * cursor is the last id seen, so the next page starts strictly past it in `direction`.
+ */
+export async function fetchPage<DB, TB extends keyof DB, O extends { id: string }>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  column: StringReference<DB, TB>,
+  direction: "asc" | "desc",
+  page: PageRequest,
+): Promise<Page<O>> {
+  // `sql.ref`: with `DB` generic, Kysely cannot work out that the column compares with a string.
+  const q = page.after
+    ? query.where(sql.ref<string>(column), direction === "asc" ? ">" : "<", page.after)
+    : query;
+  const rows = await q
+    .orderBy(column, direction)
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(rows, page);
 }
