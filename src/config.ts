@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isLedgerCode, LEDGER_CODES, type LedgerCode } from "./ledger/chart.js";
+import { loadPolicyFileSync, loadReviewPolicyFileSync } from "./policy/load-policy.js";
+import type { Policy } from "./policy/policy.js";
+import type { ReviewPolicy } from "./policy/review-policy.js";
 
 /** Every setting comes from the environment; README.md lists them all. */
 export interface Config {
@@ -46,6 +49,10 @@ export interface Config {
   glCodes: Readonly<Record<LedgerCode, string>>;
   /** Bearer token Prometheus presents at `GET /metrics`; null: only loopback callers may read them. */
   metricsToken: string | null;
+  /** The refund policy cases are reviewed and audits run against (REFUND_DESK_POLICY, else the shipped one). */
+  policy: Policy;
+  /** Thresholds, targets and windows of the review process (REFUND_DESK_REVIEW_POLICY, else the shipped one). */
+  reviewPolicy: ReviewPolicy;
   /** The font decision letters use for text Helvetica cannot show (Chinese names); null: "?" instead. */
   letterFont: { path: string; name: string | null } | null;
 }
@@ -99,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, out: ConfigWarn
     glCodes: glCodesFrom(env.REFUND_DESK_GL_CODES),
     metricsToken: metricsTokenFrom(env.REFUND_DESK_METRICS_TOKEN),
     letterFont: letterFontFrom(env.REFUND_DESK_LETTER_FONT),
+    policy: loadPolicyFileSync(env.REFUND_DESK_POLICY || undefined),
+    reviewPolicy: loadReviewPolicyFileSync(env.REFUND_DESK_REVIEW_POLICY || undefined),
   };
 }
 

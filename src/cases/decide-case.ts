@@ -2,8 +2,8 @@ import { OUTCOMES, type Outcome } from "../audit/finding.js";
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import { Money, parseDecimal } from "../money/index.js";
 import { notifyCustomer } from "../notifications/notify-customer.js";
-import { DEFAULT_POLICY } from "../policy/default-policy.js";
-import { amountFor, DEFAULT_REVIEW_POLICY } from "../policy/review-policy.js";
+import type { Policy } from "../policy/policy.js";
+import { amountFor, type ReviewPolicy } from "../policy/review-policy.js";
 import { settleDecision } from "../settlement/settle-decision.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, conflict, type FieldError, forbidden, validationFailed } from "../shared/errors.js";
@@ -43,7 +43,7 @@ const TO_ORIGINAL_METHOD: readonly Outcome[] = ["refund_original_method", "parti
 const DAY_MS = 86_400_000;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-function validateDecision(input: DecisionInput): FieldError[] {
+function validateDecision(input: DecisionInput, policy: Policy): FieldError[] {
   const errors: FieldError[] = [];
   if (!(OUTCOMES as readonly string[]).includes(input.outcome))
     errors.push({
@@ -60,11 +60,11 @@ function validateDecision(input: DecisionInput): FieldError[] {
   if (input.clauses.length === 0)
     errors.push({ field: "clauses", code: "required", message: "cite at least one policy clause" });
   for (const [i, c] of input.clauses.entries())
-    if (!Object.hasOwn(DEFAULT_POLICY.clauses, c))
+    if (!Object.hasOwn(policy.clauses, c))
       errors.push({
         field: `clauses/${i}`,
         code: "unknown_clause",
-        message: `${c} is not a clause of policy ${DEFAULT_POLICY.version}`,
+        message: `${c} is not a clause of policy ${policy.version}`,
       });
   if (input.outcome === "partial_refund") {
     if (!input.proration)
@@ -168,6 +168,7 @@ export async function kycGate(
   outcome: Outcome,
   amount: Money | null,
   now: string,
+  reviewPolicy: ReviewPolicy,
 ): Promise<KycGate> {
   if (!TO_ORIGINAL_METHOD.includes(outcome)) return { passed: true, reason: null };
   const account = await tx
@@ -178,7 +179,7 @@ export async function kycGate(
   const status = await kycStatusOf(tx, account, now);
   if (status !== "verified")
     return { passed: false, reason: `the account's identity (KYC) is ${status}, not verified` };
-  const threshold = Money.of(amountFor(DEFAULT_REVIEW_POLICY.identityCheckAbove, row.currency), row.currency);
+  const threshold = Money.of(amountFor(reviewPolicy.identityCheckAbove, row.currency), row.currency);
   if (amount?.greaterThan(threshold)) {
     const links = await identityLinksWithVerdicts(tx, row.account_id);
     if (links.some((l) => l.verdict === "suspected_abuse"))
@@ -210,7 +211,8 @@ export async function applyDecision(
   input: DecisionInput,
   options: { deciderName: string; holdIfUnverified: boolean },
 ): Promise<StoredDecisionResult> {
-  const errors = validateDecision(input);
+  const { policy, reviewPolicy } = services.config;
+  const errors = validateDecision(input, policy);
   if (errors.length) throw validationFailed(errors);
   // Before anything is written: a decided case's decision row would otherwise collide with the
   // one it has (the unique index, a 500) instead of answering invalid_transition.
@@ -236,7 +238,7 @@ export async function applyDecision(
       ]);
   }
 
-  const gate = await kycGate(tx, row, outcome, granted, now);
+  const gate = await kycGate(tx, row, outcome, granted, now, reviewPolicy);
   if (!gate.passed) {
     if (!options.holdIfUnverified || !["in_review", "escalated"].includes(row.state))
       throw new AppError(
@@ -278,7 +280,7 @@ export async function applyDecision(
   const final = sequence === 2;
   const appealBy = final
     ? null
-    : new Date(Date.parse(now) + DEFAULT_REVIEW_POLICY.appealWindowDays * DAY_MS).toISOString();
+    : new Date(Date.parse(now) + reviewPolicy.appealWindowDays * DAY_MS).toISOString();
   const evidence =
     input.evidence ??
     (
@@ -300,7 +302,7 @@ export async function applyDecision(
     clauses: JSON.stringify(input.clauses),
     evidence: JSON.stringify(evidence),
     alternatives: JSON.stringify(
-      outcome === "denied" ? (input.alternatives ?? DEFAULT_REVIEW_POLICY.denialAlternatives) : [],
+      outcome === "denied" ? (input.alternatives ?? reviewPolicy.denialAlternatives) : [],
     ),
     credit_scope:
       outcome === "account_credit"
@@ -309,7 +311,7 @@ export async function applyDecision(
     credit_expires_at:
       outcome === "account_credit"
         ? (normalisedInstant(input.credit?.expiresAt) ??
-          new Date(Date.parse(now) + DEFAULT_REVIEW_POLICY.creditExpiryDays * DAY_MS).toISOString())
+          new Date(Date.parse(now) + reviewPolicy.creditExpiryDays * DAY_MS).toISOString())
         : null,
     adjustment: outcome === "service_adjustment" ? (input.adjustment?.trim() ?? null) : null,
     proration: input.proration ? JSON.stringify(input.proration) : null,
@@ -317,7 +319,7 @@ export async function applyDecision(
     appeal_by: appealBy,
     decided_by: ctx.actor,
     decided_at: now,
-    policy_version: DEFAULT_POLICY.version,
+    policy_version: policy.version,
     letter_path: null,
     letter_sha256: null,
   };

@@ -6,7 +6,7 @@ import {
   renderDecisionLetter,
 } from "../letters/decision-letter.js";
 import { notifyCustomer } from "../notifications/notify-customer.js";
-import { DEFAULT_POLICY } from "../policy/default-policy.js";
+import type { Policy } from "../policy/policy.js";
 import type { Services } from "../shared/context.js";
 import { notFound } from "../shared/errors.js";
 import { sha256Hex } from "../shared/secrets.js";
@@ -18,7 +18,11 @@ const AUTOMATIC_DECIDERS: Readonly<Record<string, string>> = {
 };
 
 /** The letter's content, from the stored decision, case, charge and customer. */
-export async function decisionLetterFor(db: Db, decision: DecisionTable): Promise<DecisionLetter> {
+export async function decisionLetterFor(
+  db: Db,
+  policy: Policy,
+  decision: DecisionTable,
+): Promise<DecisionLetter> {
   const row = await db
     .selectFrom("cases")
     .selectAll()
@@ -85,8 +89,8 @@ export async function decisionLetterFor(db: Db, decision: DecisionTable): Promis
       rationale: decision.rationale,
       clauses: (JSON.parse(decision.clauses) as string[]).map((id) => ({
         id,
-        title: DEFAULT_POLICY.clauses[id]?.title ?? id,
-        text: DEFAULT_POLICY.clauses[id]?.text ?? "",
+        title: policy.clauses[id]?.title ?? id,
+        text: policy.clauses[id]?.text ?? "",
       })),
       evidence: JSON.parse(decision.evidence) as string[],
       credit:
@@ -124,7 +128,7 @@ export async function sendDecisionLetter(services: Services, decisionId: string)
     .where("id", "=", decisionId)
     .executeTakeFirst();
   if (!decision || decision.letter_path !== null) return;
-  const pdf = await renderDecisionLetter(await decisionLetterFor(db, decision), {
+  const pdf = await renderDecisionLetter(await decisionLetterFor(db, services.config.policy, decision), {
     unicodeFont: services.config.letterFont,
   });
   const path = letterPath(services.config.dataDir, decision.id);

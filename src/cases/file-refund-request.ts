@@ -1,7 +1,6 @@
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import { Money, parseDecimal } from "../money/index.js";
 import { notifyCustomer } from "../notifications/notify-customer.js";
-import { DEFAULT_REVIEW_POLICY } from "../policy/review-policy.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { type FieldError, notFound, validationFailed } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -248,7 +247,7 @@ export async function fileRefundRequest(
     for (const line of lines) {
       const ticket = input.submit ? await nextTicketNumber(tx, now) : null;
       const clock = input.submit
-        ? expectedDecision(now, DEFAULT_REVIEW_POLICY.targets.standardBusinessDays, 0, region)
+        ? expectedDecision(now, services.config.reviewPolicy.targets.standardBusinessDays, 0, region)
         : null;
       const row: CaseTable = {
         id: newId("case"),
@@ -278,7 +277,7 @@ export async function fileRefundRequest(
         risk_signals: "[]",
         country: region.country,
         time_zone: region.timeZone,
-        target_business_days: DEFAULT_REVIEW_POLICY.targets.standardBusinessDays,
+        target_business_days: services.config.reviewPolicy.targets.standardBusinessDays,
         paused_business_days: 0,
         paused_since: null,
         due_date: clock?.date ?? null,

@@ -1,7 +1,6 @@
 import { addBusinessDays, businessDaysBefore } from "../calendar/index.js";
 import { enqueueJob } from "../jobs/enqueue-job.js";
 import { notifyCustomer } from "../notifications/notify-customer.js";
-import { DEFAULT_REVIEW_POLICY } from "../policy/review-policy.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { AppError, type FieldError, notFound, validationFailed } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -23,7 +22,7 @@ export async function requestInformation(
   ctx: WriteContext,
   input: { caseId: string; questions: readonly string[]; businessDays?: number; expectedVersion?: number },
 ): Promise<{ case: CaseTable; informationRequest: InformationRequestTable }> {
-  const policy = DEFAULT_REVIEW_POLICY.informationRequest;
+  const policy = services.config.reviewPolicy.informationRequest;
   const days = input.businessDays ?? policy.defaultBusinessDays;
   const errors: FieldError[] = [];
   const questions = input.questions.map((q) => q.trim()).filter((q) => q !== "");

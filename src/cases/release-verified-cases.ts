@@ -31,7 +31,14 @@ export async function releaseVerifiedCases(services: Services, organisationId: s
       const amount = pending.amount
         ? Money.of(pending.amount, row.currency)
         : Money.of(row.amount, row.currency);
-      const gate = await kycGate(tx, row, pending.outcome as Parameters<typeof kycGate>[2], amount, now);
+      const gate = await kycGate(
+        tx,
+        row,
+        pending.outcome as Parameters<typeof kycGate>[2],
+        amount,
+        now,
+        services.config.reviewPolicy,
+      );
       if (!gate.passed) return 0;
       const { decidedBy, deciderName, ...decision } = pending;
       await applyDecision(tx, services, { actor: decidedBy, requestId: null }, row, decision, {

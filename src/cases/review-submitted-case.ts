@@ -1,6 +1,5 @@
 import { notifyCustomer } from "../notifications/notify-customer.js";
-import { DEFAULT_POLICY } from "../policy/default-policy.js";
-import { DEFAULT_REVIEW_POLICY } from "../policy/review-policy.js";
+import type { Policy } from "../policy/policy.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { inTransaction } from "../store/database.js";
 import { loadReviewFacts } from "./case-facts.js";
@@ -34,7 +33,8 @@ export async function reviewSubmittedCase(services: Services, caseId: string): P
     if (row.state !== "submitted") return;
     const now = services.clock.now().toISOString();
     const facts = await loadReviewFacts(tx, row, now);
-    const result = reviewCase(facts, DEFAULT_POLICY, DEFAULT_REVIEW_POLICY);
+    const { policy, reviewPolicy } = services.config;
+    const result = reviewCase(facts, policy, reviewPolicy);
     const due = expectedDecision(
       row.submitted_at ?? now,
       result.targetBusinessDays,
@@ -42,7 +42,7 @@ export async function reviewSubmittedCase(services: Services, caseId: string): P
       regionOf(row),
     );
     const patch = {
-      review: JSON.stringify({ ...result, reviewedAt: now, policyVersion: DEFAULT_POLICY.version }),
+      review: JSON.stringify({ ...result, reviewedAt: now, policyVersion: policy.version }),
       risk_signals: JSON.stringify(result.riskSignals),
       queue: result.queue,
       fast_track: result.route.to === "fast_track" ? 1 : 0,
@@ -70,7 +70,7 @@ export async function reviewSubmittedCase(services: Services, caseId: string): P
         {
           outcome: result.route.outcome,
           rationale: fastTrackRationale(result),
-          clauses: [...new Set([...result.policy.clauses, ...kindClauses(facts.finding?.kind)])],
+          clauses: [...new Set([...result.policy.clauses, ...kindClauses(policy, facts.finding?.kind)])],
         },
         { deciderName: "Refund Desk fast-track review", holdIfUnverified: false },
       );
@@ -107,8 +107,8 @@ export async function reviewSubmittedCase(services: Services, caseId: string): P
   });
 }
 
-function kindClauses(kind: string | undefined): string[] {
+function kindClauses(policy: Policy, kind: string | undefined): string[] {
   if (!kind) return [];
   const id = kind.replaceAll("_", "-");
-  return Object.hasOwn(DEFAULT_POLICY.clauses, id) ? [id] : [];
+  return Object.hasOwn(policy.clauses, id) ? [id] : [];
 }

@@ -448,7 +448,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
     },
     async (request) => {
       const row = await guardCase(request, request.params.caseId, "refunds.read");
-      return caseDetailView(db, row, now());
+      return caseDetailView(db, services.config.policy, row, now());
     },
   );
 
@@ -466,7 +466,12 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         response: { 200: CaseAnalysisView, ...problemResponses },
       },
     },
-    async (request) => caseAnalysis(db, await guardCase(request, request.params.caseId, "refunds.read")),
+    async (request) =>
+      caseAnalysis(
+        db,
+        services.config.policy,
+        await guardCase(request, request.params.caseId, "refunds.read"),
+      ),
   );
 
   app.post(
@@ -661,7 +666,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         caseId: row.id,
         ...request.body,
       });
-      return reply.code(201).send(await caseDetailView(db, updated, now()));
+      return reply.code(201).send(await caseDetailView(db, services.config.policy, updated, now()));
     },
   );
 
@@ -691,7 +696,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         informationRequestId: request.params.informationRequestId,
         ...request.body,
       });
-      return caseDetailView(db, updated, now());
+      return caseDetailView(db, services.config.policy, updated, now());
     },
   );
 
@@ -786,7 +791,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
         row.id,
         request.body,
       );
-      return caseDetailView(db, result.case, now());
+      return caseDetailView(db, services.config.policy, result.case, now());
     },
   );
 
@@ -807,7 +812,7 @@ export async function caseRoutes(scope: FastifyInstance, services: Services): Pr
       const pdf =
         decision.letter_path && existsSync(decision.letter_path)
           ? readFileSync(decision.letter_path)
-          : await renderDecisionLetter(await decisionLetterFor(db, decision), {
+          : await renderDecisionLetter(await decisionLetterFor(db, services.config.policy, decision), {
               unicodeFont: services.config.letterFont,
             });
       return reply

@@ -10,7 +10,7 @@ import {
   unionIntervals,
 } from "../billing/evidence/availability.js";
 import { formatUtc, monthStartMs, parseTimestamp } from "../billing/evidence/timestamps.js";
-import { DEFAULT_POLICY } from "../policy/default-policy.js";
+import type { Policy } from "../policy/policy.js";
 import { findSlaEntry } from "../policy/sla-tables.js";
 import { AppError } from "../shared/errors.js";
 import type { Db } from "../store/database.js";
@@ -126,7 +126,7 @@ const DecisionView = Type.Object({
   letter: Str,
 });
 
-export function decisionView(d: DecisionTable, timeZone: string) {
+export function decisionView(d: DecisionTable, timeZone: string, policy: Policy) {
   const scope = d.credit_scope
     ? (JSON.parse(d.credit_scope) as { services: string[]; regions: string[] })
     : null;
@@ -140,8 +140,8 @@ export function decisionView(d: DecisionTable, timeZone: string) {
     rationale: d.rationale,
     clauses: (JSON.parse(d.clauses) as string[]).map((id) => ({
       id,
-      title: DEFAULT_POLICY.clauses[id]?.title ?? id,
-      text: DEFAULT_POLICY.clauses[id]?.text ?? "",
+      title: policy.clauses[id]?.title ?? id,
+      text: policy.clauses[id]?.text ?? "",
     })),
     evidence: JSON.parse(d.evidence) as string[],
     alternatives: JSON.parse(d.alternatives) as string[],
@@ -287,11 +287,11 @@ export const CaseAnalysisView = Type.Object(
  * threshold — computed as the audit's `sla_credit` detector does (docs/audit-rules.md §4: the union
  * of the month's incidents, overlaps counted once).
  */
-async function slaAnalysis(db: Db, c: CaseTable, charge: ChargeTable) {
+async function slaAnalysis(db: Db, policy: Policy, c: CaseTable, charge: ChargeTable) {
   const start = charge.charge_period_start ? parseTimestamp(charge.charge_period_start) : null;
   const end = charge.charge_period_end ? parseTimestamp(charge.charge_period_end) : null;
   if (!start?.ok || !end?.ok || end.ms <= start.ms) return null;
-  const entry = findSlaEntry(DEFAULT_POLICY.sla, charge.provider_name, charge.service_name);
+  const entry = findSlaEntry(policy.sla, charge.provider_name, charge.service_name);
   const first = monthKey(BigInt(start.ms));
   const last = monthKey(BigInt(end.ms) - 1n);
   const from = monthStartMs(Number(first.slice(0, 4)), Number(first.slice(5, 7)));
@@ -371,7 +371,7 @@ async function slaAnalysis(db: Db, c: CaseTable, charge: ChargeTable) {
  * organisation's imported usage), and the SLA side of an SLA breach. All of it is the customer's own
  * data, so whoever may read the case may read this.
  */
-export async function caseAnalysis(db: Db, c: CaseTable) {
+export async function caseAnalysis(db: Db, policy: Policy, c: CaseTable) {
   const none = { billedVersusActual: null, sla: null, unavailable: null };
   const [organisation, account, charge] = await Promise.all([
     db.selectFrom("organisations").selectAll().where("id", "=", c.organisation_id).executeTakeFirst(),
@@ -398,7 +398,7 @@ export async function caseAnalysis(db: Db, c: CaseTable) {
     });
     return {
       billedVersusActual: built.request.billedVersusActual,
-      sla: c.reason === "sla_breach" ? await slaAnalysis(db, c, charge) : null,
+      sla: c.reason === "sla_breach" ? await slaAnalysis(db, policy, c, charge) : null,
       unavailable: null,
     };
   } catch (error) {
@@ -410,7 +410,7 @@ export async function caseAnalysis(db: Db, c: CaseTable) {
   }
 }
 
-export async function caseDetailView(db: Db, c: CaseTable, now: string) {
+export async function caseDetailView(db: Db, policy: Policy, c: CaseTable, now: string) {
   const [events, evidence, rfis, decisions, appeal] = await Promise.all([
     db.selectFrom("case_events").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
     db.selectFrom("case_evidence").selectAll().where("case_id", "=", c.id).orderBy("id").execute(),
@@ -463,7 +463,7 @@ export async function caseDetailView(db: Db, c: CaseTable, now: string) {
       answer: r.answer,
       answeredAt: r.answered_at,
     })),
-    decisions: decisions.map((d) => decisionView(d, c.time_zone)),
+    decisions: decisions.map((d) => decisionView(d, c.time_zone, policy)),
     appeal: appeal
       ? { id: appeal.id, argument: appeal.argument, filedAt: appeal.filed_at, assignedTo: appeal.assigned_to }
       : null,

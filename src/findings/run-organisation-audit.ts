@@ -3,7 +3,6 @@ import { runAudit } from "../audit/run-audit.js";
 import { appendAuditEntry } from "../audit-log/append-audit-entry.js";
 import { openAnalytics } from "../billing/analytics.js";
 import { analyticsOptions } from "../billing/analytics-options.js";
-import { DEFAULT_POLICY } from "../policy/default-policy.js";
 import type { Services, WriteContext } from "../shared/context.js";
 import { newId } from "../shared/ids.js";
 import { inTransaction } from "../store/database.js";
@@ -44,7 +43,7 @@ export async function runOrganisationAudit(
   try {
     await loadOrganisationIntoAnalytics(store, analytics, input.organisationId);
     const report = await runAudit(analytics, {
-      policy: DEFAULT_POLICY,
+      policy: services.config.policy,
       asOf,
       inputs: [`organisation ${input.organisationId}`],
     });
@@ -121,7 +120,7 @@ export async function runOrganisationAudit(
         .updateTable("audit_runs")
         .set({
           status: "succeeded",
-          policy_version: DEFAULT_POLICY.version,
+          policy_version: services.config.policy.version,
           charges: report.summary.charges,
           findings: report.summary.findings,
           refundable: JSON.stringify(report.summary.refundable),

@@ -1,11 +1,14 @@
+import { readFileSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import Ajv, { type ErrorObject } from "ajv";
 import { Type } from "typebox";
 import { FINDING_KINDS } from "../audit/finding.js";
+import { CASE_REASONS } from "../cases/vocabulary.js";
 import { type Dec, parseDecimal } from "../money/index.js";
 import { AppError, type FieldError } from "../shared/errors.js";
 import { DEFAULT_POLICY, KIND_CLAUSE_IDS } from "./default-policy.js";
 import type { Policy } from "./policy.js";
+import { type AmountByCurrency, DEFAULT_REVIEW_POLICY, type ReviewPolicy } from "./review-policy.js";
 
 /** Policy files larger than this are refused before they are read. */
 export const MAX_POLICY_FILE_BYTES = 10 * 1024 * 1024;
@@ -160,11 +163,9 @@ export async function loadPolicy(file?: string): Promise<Policy> {
   return parsePolicy(text, file);
 }
 
-/** Parses and validates the text of a policy file; `label` names the file in error messages. */
-export function parsePolicy(text: string, label: string): Policy {
-  let value: unknown;
+function parseJson(text: string, label: string): unknown {
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     throw fail(
       label,
@@ -172,7 +173,31 @@ export function parsePolicy(text: string, label: string): Policy {
       error,
     );
   }
-  return validatePolicy(value, label);
+}
+
+/**
+ * The server's policy files, read once at start (REFUND_DESK_POLICY, REFUND_DESK_REVIEW_POLICY): a bad
+ * file stops the start with every problem listed, rather than failing the first case that needs it.
+ */
+export function readPolicyFileSync(file: string): string {
+  try {
+    const info = statSync(file);
+    if (!info.isFile()) throw fail(file, [{ path: "$", code: "not_a_file", message: "is not a file" }]);
+    if (info.size > MAX_POLICY_FILE_BYTES)
+      throw fail(file, [
+        { path: "$", code: "too_large", message: `is larger than ${MAX_POLICY_FILE_BYTES} bytes` },
+      ]);
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw fail(file, [{ path: "$", code: "unreadable", message: `cannot be read (${reason})` }], error);
+  }
+}
+
+/** Parses and validates the text of a policy file; `label` names the file in error messages. */
+export function parsePolicy(text: string, label: string): Policy {
+  return validatePolicy(parseJson(text, label), label);
 }
 
 /** Validates a parsed policy document against the schema and the cross-references; returns it typed. */
@@ -369,4 +394,105 @@ function semanticProblems(policy: Policy): Problem[] {
     }
   });
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The review policy (review-policy.ts): thresholds, targets and windows of the review process.
+
+const Amounts = Type.Record(Type.String({ pattern: "^(default|[A-Z]{3})$" }), DecimalString, {
+  required: ["default"],
+  additionalProperties: false,
+  maxProperties: 500,
+});
+const Days = (maximum: number) => Type.Integer({ minimum: 0, maximum });
+
+/** JSON Schema of a review-policy file (the `ReviewPolicy` shape), strict like the refund policy's. */
+export const REVIEW_POLICY_SCHEMA = Type.Object(
+  {
+    fastTrack: Type.Object(
+      {
+        findingKinds: Type.Array(Type.Union(FINDING_KINDS.map((k) => Type.Literal(k))), {
+          uniqueItems: true,
+        }),
+        reasons: Type.Array(Type.Union(CASE_REASONS.map((r) => Type.Literal(r))), { uniqueItems: true }),
+        maxAmount: Amounts,
+      },
+      strict,
+    ),
+    seniorReviewAbove: Amounts,
+    identityCheckAbove: Amounts,
+    targets: Type.Object({ fastTrackBusinessDays: Days(260), standardBusinessDays: Days(260) }, strict),
+    informationRequest: Type.Object(
+      {
+        defaultBusinessDays: Days(260),
+        maxBusinessDays: Days(260),
+        reminderBusinessDaysBefore: Days(260),
+      },
+      strict,
+    ),
+    appealWindowDays: Days(3660),
+    creditExpiryDays: Days(3660),
+    denialAlternatives: Type.Array(NonEmpty(2000), { maxItems: 20 }),
+  },
+  strict,
+);
+
+const validateReviewShape = ajv.compile(JSON.parse(JSON.stringify(REVIEW_POLICY_SCHEMA)) as object);
+
+/** Parses and validates the text of a review-policy file; `label` names the file in error messages. */
+export function parseReviewPolicy(text: string, label: string): ReviewPolicy {
+  const value = parseJson(text, label);
+  if (!validateReviewShape(value)) throw fail(label, (validateReviewShape.errors ?? []).map(schemaProblem));
+  const policy = value as ReviewPolicy;
+  const problems: Problem[] = [];
+  const amounts = (table: AmountByCurrency, path: string) => {
+    for (const [currency, amount] of Object.entries(table)) {
+      const at = jsonPath(path, currency);
+      try {
+        if (parseDecimal(amount, at).isNegative())
+          problems.push({ path: at, code: "out_of_range", message: `${amount} must not be negative` });
+      } catch {
+        problems.push({
+          path: at,
+          code: "invalid_decimal",
+          message: `${JSON.stringify(amount)} is not a decimal amount`,
+        });
+      }
+    }
+  };
+  amounts(policy.fastTrack.maxAmount, "/fastTrack/maxAmount");
+  amounts(policy.seniorReviewAbove, "/seniorReviewAbove");
+  amounts(policy.identityCheckAbove, "/identityCheckAbove");
+  const rfi = policy.informationRequest;
+  if (rfi.defaultBusinessDays < 1 || rfi.defaultBusinessDays > rfi.maxBusinessDays)
+    problems.push({
+      path: "$.informationRequest.defaultBusinessDays",
+      code: "out_of_range",
+      message: `must be from 1 to maxBusinessDays (${rfi.maxBusinessDays})`,
+    });
+  if (rfi.reminderBusinessDaysBefore >= rfi.defaultBusinessDays)
+    problems.push({
+      path: "$.informationRequest.reminderBusinessDaysBefore",
+      code: "out_of_range",
+      message: "must be fewer than defaultBusinessDays, or the reminder would come before the request",
+    });
+  for (const [name, days] of Object.entries(policy.targets))
+    if (days < 1)
+      problems.push({
+        path: `$.targets.${name}`,
+        code: "out_of_range",
+        message: "must be at least 1 business day",
+      });
+  if (problems.length > 0) throw fail(label, problems);
+  return Object.freeze(policy);
+}
+
+/** Without a file, the shipped default review policy. */
+export function loadReviewPolicyFileSync(file: string | undefined): ReviewPolicy {
+  return file === undefined ? DEFAULT_REVIEW_POLICY : parseReviewPolicy(readPolicyFileSync(file), file);
+}
+
+/** Without a file, the shipped default refund policy. */
+export function loadPolicyFileSync(file: string | undefined): Policy {
+  return file === undefined ? DEFAULT_POLICY : parsePolicy(readPolicyFileSync(file), file);
 }
