@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isLedgerCode, LEDGER_CODES, type LedgerCode } from "./ledger/chart.js";
+import type { LetterFont } from "./letters/decision-letter.js";
 import { loadPolicyFileSync, loadReviewPolicyFileSync } from "./policy/load-policy.js";
 import type { Policy } from "./policy/policy.js";
 import type { ReviewPolicy } from "./policy/review-policy.js";
@@ -54,7 +55,7 @@ export interface Config {
   /** Thresholds, targets and windows of the review process (REFUND_DESK_REVIEW_POLICY, else the shipped one). */
   reviewPolicy: ReviewPolicy;
   /** The font decision letters use for text Helvetica cannot show (Chinese names); null: "?" instead. */
-  letterFont: { path: string; name: string | null } | null;
+  letterFont: LetterFont | null;
 }
 
 export interface ConfigWarnings {
