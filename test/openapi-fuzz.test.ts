@@ -1244,6 +1244,22 @@ describe.each(engines)("the API under a request fuzzer driven by its OpenAPI doc
         400,
         "validation_failed",
       ],
+      // PostgreSQL cannot store U+0000: a signed webhook, parsed by its handler, reached the database.
+      ...[
+        [
+          "/webhooks/kyc-verifier",
+          '{"type":"kyc.verdict","data":{"accountId":"\\u0000","verdict":"verified","reason":"ok"}}',
+        ],
+        [
+          "/webhooks/gateway",
+          '{"type":"refund.updated","timestamp":"2026-05-04T10:00:00Z","data":{"id":"re_\\u0000"}}',
+        ],
+      ].map(([url, text]): [string, BuiltRequest, number, string] => [
+        `a signed webhook with a NUL character (${url})`,
+        { method: "POST", url: url!, headers: signed(text!), body: Buffer.from(text!) },
+        400,
+        "validation_failed",
+      ]),
     ];
     for (const [name, req, status, code] of cases) {
       const answer = await send({ ...req, url: `${server.baseUrl}${req.url}` });

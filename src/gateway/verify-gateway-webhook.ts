@@ -1,5 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { AppError, validationFailed } from "../shared/errors.js";
+import { rejectNulCharacters } from "../shared/nul-characters.js";
 import { type GatewayRefund, parseGatewayRefund } from "./gateway.js";
 
 export const GATEWAY_WEBHOOK_EVENT_TYPES = ["refund.updated"] as const;
@@ -73,6 +74,7 @@ export function verifyGatewayWebhook(
   } catch (cause) {
     throw new AppError("malformed_request", "The webhook body is not JSON", { cause });
   }
+  rejectNulCharacters(payload);
   if (!isRecord(payload)) throw new AppError("malformed_request", "The webhook body is not a JSON object");
   if (payload.type !== "refund.updated") {
     // Quoted only when it is text: other JSON may nest deeper than JSON.stringify can go.

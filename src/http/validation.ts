@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
+import { NUL_CHARACTER_MESSAGE, nulCharacterPaths } from "../shared/nul-characters.js";
 
 /**
  * Bodies are validated strictly: no type coercion ("12" is not a number), unknown fields
@@ -11,36 +12,15 @@ const common: Options = { allErrors: true, strict: false, useDefaults: true, rem
 const strictAjv = addFormats.default(new Ajv.default({ ...common, coerceTypes: false }));
 const coercingAjv = addFormats.default(new Ajv.default({ ...common, coerceTypes: "array" }));
 
-/**
- * The NUL character (U+0000) anywhere in the text of a request: in a value or a member name.
- * NOTE: PostgreSQL text cannot hold it (the driver's error would be a 500) while SQLite stores
- * it; no field of this API has a use for it, so both engines refuse it here, with a field error.
- * Walked without recursion: a rejected body may nest a million levels deep.
- */
+/** Each NUL character in the request's text as Ajv's error, beside the schema's own. */
 function nulCharacters(data: unknown): ErrorObject[] {
-  const found: ErrorObject[] = [];
-  const error = (instancePath: string): ErrorObject => ({
+  return nulCharacterPaths(data).map((instancePath) => ({
     instancePath,
     schemaPath: "",
     keyword: "nul_character",
     params: {},
-    message: "must not contain the NUL character (U+0000)",
-  });
-  const pending: Array<[unknown, string]> = [[data, ""]];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [value, path] = next;
-    if (typeof value === "string") {
-      if (value.includes("\u0000")) found.push(error(path));
-    } else if (Array.isArray(value)) {
-      for (const [i, v] of value.entries()) pending.push([v, `${path}/${i}`]);
-    } else if (value !== null && typeof value === "object") {
-      for (const [key, v] of Object.entries(value)) {
-        if (key.includes("\u0000")) found.push(error(path));
-        pending.push([v, `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`]);
-      }
-    }
-  }
-  return found;
+    message: NUL_CHARACTER_MESSAGE,
+  }));
 }
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {

@@ -1,6 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { type Services, SYSTEM_ACTORS } from "../shared/context.js";
 import { AppError, type FieldError, validationFailed } from "../shared/errors.js";
+import { rejectNulCharacters } from "../shared/nul-characters.js";
 import { inTransaction } from "../store/database.js";
 import { applyKycDecision, decisionErrors, type KycDecision } from "./decide-kyc.js";
 
@@ -64,6 +65,7 @@ function parseVerdict(rawBody: string): Parsed {
   } catch (cause) {
     throw new AppError("malformed_request", "The webhook body is not JSON", { cause });
   }
+  rejectNulCharacters(payload);
   if (!isRecord(payload) || typeof payload.type !== "string")
     throw validationFailed([{ field: "type", code: "required", message: "is required" }]);
   // Event types added by the sender later are acknowledged, not retried forever.
