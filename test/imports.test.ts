@@ -165,6 +165,62 @@ describe.each(engines)("imports on %s", (engine) => {
       ]);
     });
 
+    // PostgreSQL text cannot hold U+0000 (the import failed as "internal" there), SQLite stored it:
+    // both engines now refuse it as a bad value, by line and column.
+    it("refuses a NUL character in a bill's or an evidence file's text, naming line and column", async () => {
+      const ctx = { actor: "system:test", requestId: null };
+      const bill = join(dir, "nul.csv");
+      writeFileSync(
+        bill,
+        focusCsv([ROWS[0]!.replace("2.304", "2.306"), ROWS[2]!.replace("Amazon", "Ama\u0000zon")]),
+      );
+      const before = await countCharges();
+      await expect(
+        importFile(server.services, ctx, {
+          organisationId: orgId,
+          kind: "charges",
+          path: bill,
+          fileName: "nul.csv",
+          onInvalid: "fail",
+        }),
+      ).rejects.toMatchObject({
+        code: "validation_failed",
+        extensions: { file: "nul.csv", line: 3, column: "ServiceName" },
+      });
+      expect(await countCharges()).toBe(before);
+      const collected = await importFile(server.services, ctx, {
+        organisationId: orgId,
+        kind: "charges",
+        path: bill,
+        fileName: "nul.csv",
+        onInvalid: "collect",
+      });
+      expect(collected.rowsImported).toBe(1);
+      expect(collected.invalid).toEqual([
+        expect.objectContaining({
+          line: 3,
+          column: "ServiceName",
+          expected: "text without the NUL character (U+0000)",
+          found: expect.stringContaining("Ama\u2400zon"),
+        }),
+      ]);
+
+      const usage = join(dir, "nul-usage.jsonl");
+      writeFileSync(
+        usage,
+        '{"resourceId":"i-0\\u0000bc","start":"2026-05-03T00:00:00Z","end":"2026-05-03T09:12:00Z"}\n',
+      );
+      await expect(
+        importFile(server.services, ctx, {
+          organisationId: orgId,
+          kind: "usage",
+          path: usage,
+          fileName: "nul-usage.jsonl",
+          onInvalid: "fail",
+        }),
+      ).rejects.toMatchObject({ code: "validation_failed", extensions: { line: 1, column: "resourceId" } });
+    });
+
     it("imports usage evidence with its source lines", async () => {
       const file = join(dir, "usage.jsonl");
       writeFileSync(

@@ -42,3 +42,9 @@ export function badFile(problem: RowProblem, cause?: unknown): AppError {
   extensions.found = problem.found;
   return new AppError("validation_failed", describeProblem(problem), { extensions, cause });
 }
+
+/** PostgreSQL text cannot hold U+0000 (SQLite can): no field of a file has a use for it. */
+export const NUL_FREE_TEXT = "text without the NUL character (U+0000)";
+
+/** The value as a problem shows it: the NUL as ␀, so that the message itself can be stored. */
+export const visibleNul = (text: string): string => text.replaceAll("\u0000", "\u2400");

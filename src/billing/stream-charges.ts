@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { AppError } from "../shared/errors.js";
 import type { Analytics } from "./analytics.js";
-import { badFile, quoteValue } from "./bad-file.js";
+import { badFile, NUL_FREE_TEXT, quoteValue, visibleNul } from "./bad-file.js";
 import type { BillFormat, RowProblem } from "./charge.js";
 import { FOCUS_COLUMNS, type FocusColumn } from "./charges-table.js";
 import { type CsvLineMap, scanCsvLines, writeWithUnixLineBreaks } from "./csv-lines.js";
@@ -244,7 +244,18 @@ async function readRows(
       }
       // After the first bad row in `fail` mode, the rest is read only for damage that would fail the file first.
       if (firstBad !== null) continue;
-      rows.push(texts.row(String(text.getItem(i))));
+      const json = String(text.getItem(i));
+      const row = texts.row(json);
+      // DuckDB's JSON escapes a NUL character: only a row whose text mentions one is searched.
+      const nul = json.includes("\\u0000")
+        ? nulProblem(row, parquet ? { file, row: position } : { file, line: position })
+        : null;
+      if (nul !== null) {
+        if (mode === "fail") firstBad ??= nul;
+        else invalid.push(nul);
+        continue;
+      }
+      rows.push(row);
       sourceRefs.push(`${file}:${position}`);
     }
     return { rows, sourceRefs };
@@ -277,6 +288,18 @@ async function readRows(
   }
   if (firstBad !== null) throw badFile(firstBad);
   return { format: prepared.formatName, loaded, invalid: mode === "collect" ? invalid : [] };
+}
+
+/** A value holding U+0000, which PostgreSQL text cannot store: the leftmost such column. */
+function nulProblem(row: ChargeText, at: Pick<RowProblem, "file" | "line" | "row">): RowProblem | null {
+  const k = row.findIndex((value) => value?.includes("\u0000"));
+  if (k < 0) return null;
+  return {
+    ...at,
+    column: FOCUS_COLUMNS[k]?.name ?? "x_Extensions",
+    expected: NUL_FREE_TEXT,
+    found: quoteValue(visibleNul(row[k] ?? "")),
+  };
 }
 
 /** A bad row's problem: its leftmost bad column. `errors` is the JSON array of `e{i}`. */

@@ -1,5 +1,6 @@
 import { isCurrencyCode, parseDecimal } from "../../money/index.js";
 import { AppError } from "../../shared/errors.js";
+import { NUL_FREE_TEXT, visibleNul } from "../bad-file.js";
 import type { RowProblem } from "../charge.js";
 import type { EvidenceKind, Incident, Payment, Promotion, Subscription, UsageInterval } from "../evidence.js";
 import { type Position, problem, show } from "./problems.js";
@@ -124,6 +125,10 @@ export class FieldReader {
     if (v === undefined) return null;
     if (typeof v !== "string") {
       this.bad(field, "a string", show(v));
+      return null;
+    }
+    if (v.includes("\u0000")) {
+      this.bad(field, NUL_FREE_TEXT, show(visibleNul(v)));
       return null;
     }
     return v;
@@ -257,6 +262,10 @@ export class FieldReader {
     if (!Array.isArray(v) || !v.every((item): item is string => typeof item === "string")) {
       const expected = this.csv ? 'a list such as a;b or ["a","b"]' : 'an array of strings such as ["a","b"]';
       this.bad(field, expected, show(raw));
+      return [];
+    }
+    if (v.some((item) => item.includes("\u0000"))) {
+      this.bad(field, NUL_FREE_TEXT, show(typeof raw === "string" ? visibleNul(raw) : v.map(visibleNul)));
       return [];
     }
     const items = new Set<string>();
