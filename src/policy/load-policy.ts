@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
 import Ajv, { type ErrorObject } from "ajv";
 import { Type } from "typebox";
 import { FINDING_KINDS } from "../audit/finding.js";
@@ -144,23 +143,7 @@ interface Problem {
  * problem: `<file>: <JSON path>: <message>`.
  */
 export async function loadPolicy(file?: string): Promise<Policy> {
-  if (file === undefined) return DEFAULT_POLICY;
-  let text: string;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw fail(file, [{ path: "$", code: "not_a_file", message: "is not a file" }]);
-    if (info.size > MAX_POLICY_FILE_BYTES) {
-      throw fail(file, [
-        { path: "$", code: "too_large", message: `is larger than ${MAX_POLICY_FILE_BYTES} bytes` },
-      ]);
-    }
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw fail(file, [{ path: "$", code: "unreadable", message: `cannot be read (${reason})` }], error);
-  }
-  return parsePolicy(text, file);
+  return loadPolicyFileSync(file);
 }
 
 function parseJson(text: string, label: string): unknown {
