@@ -9,6 +9,7 @@ import { EVIDENCE_KINDS } from "../src/billing/evidence.js";
 import { DEMO_CUSTOMERS, DEMO_STAFF } from "../src/demo/seed-demo.js";
 import { GATEWAY_REFUND_STATUSES } from "../src/gateway/gateway.js";
 import { generateDataset } from "../src/generator/generate-dataset.js";
+import { TOKEN_PERMISSIONS } from "../src/identity/roles.js";
 import { importFile } from "../src/imports/import-file.js";
 import { JOB_HANDLERS } from "../src/jobs/handlers.js";
 import { CASE_EVENT_TYPES } from "../src/notifications/customer-notice.js";
@@ -1054,14 +1055,7 @@ describe.each(engines)("the API under a request fuzzer driven by its OpenAPI doc
         as: callers.get("customer")!,
         body: {
           name: "fuzz caller",
-          permissions: [
-            "billing:read",
-            "billing:write",
-            "refunds:read",
-            "refunds:write",
-            "kyc:read",
-            "kyc:write",
-          ],
+          permissions: [...TOKEN_PERMISSIONS],
         },
       },
     );

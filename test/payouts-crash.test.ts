@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed-demo.js";
+import { seededPrng } from "../src/gateway/simulator/prng.js";
 import {
   type GatewaySimulator,
   startGatewaySimulator,
@@ -19,6 +17,7 @@ import { type Clock, systemClock } from "../src/shared/clock.js";
 import type { Services } from "../src/shared/context.js";
 import { type Caller, call, login } from "./support/client.js";
 import { openTestStore, type TestStore, testEngines } from "./support/engines.js";
+import { bundleScript, ROOT } from "./support/processes.js";
 import {
   caseBalance,
   decideRefunds,
@@ -50,24 +49,7 @@ const STANDBY = 3;
 const PAYOUTS = 30;
 const SEED = Number(process.env.PAYOUT_CRASH_SEED ?? Date.now() % 1_000_000);
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, "..");
-const WORKER_SCRIPT = join(HERE, "support", "payout-worker.ts");
-// Inside the repository, so the bundle's one external package (better-sqlite3) resolves.
-const BUNDLE_DIR = join(ROOT, "node_modules", ".cache", "refund-desk-tests");
-const BUNDLE = join(BUNDLE_DIR, `payout-worker-${process.pid}.mjs`);
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const WORKER_SCRIPT = join(import.meta.dirname, "support", "payout-worker.ts");
 
 /** 30 decisions: most pay out, two go to closed cards (credit), two are declined (failed). */
 const CHARGES: RefundCharge[] = Array.from({ length: PAYOUTS }, (_, i) => {
@@ -90,25 +72,19 @@ interface WorkerProcess {
   exited: Promise<void>;
 }
 
+let bundle: { file: string; remove(): void } | null = null;
 beforeAll(async () => {
   if (process.env.PAYOUT_CRASH_RUNNER === "tsx") return;
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  await build({
-    entryPoints: [WORKER_SCRIPT],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // Native code stays outside; bundled CommonJS packages get a require of their own.
+  bundle = await bundleScript(WORKER_SCRIPT, "payout-worker", {
+    // Packages bundled too (the most of start-up they save); native code stays outside, and
+    // bundled CommonJS packages get a require of their own.
     external: ["better-sqlite3", "pg-native"],
     banner: {
       js: "import { createRequire as __rdRequire } from 'node:module'; const require = __rdRequire(import.meta.url);",
     },
-    logLevel: "warning",
   });
 });
-afterAll(() => rmSync(BUNDLE, { force: true }));
+afterAll(() => bundle?.remove());
 
 describe.each(engines)("payouts under crashes on %s", (engine) => {
   let testStore: TestStore;
@@ -118,7 +94,8 @@ describe.each(engines)("payouts under crashes on %s", (engine) => {
   let sim: GatewaySimulator;
   let finance: Caller;
   let payoutIds: string[] = [];
-  const random = prng(SEED);
+  const faults = seededPrng(SEED, "payouts-crash");
+  const random = () => faults.next();
 
   beforeAll(async () => {
     sim = await startGatewaySimulator({
@@ -184,7 +161,7 @@ describe.each(engines)("payouts under crashes on %s", (engine) => {
   });
 
   function spawnWorker(): WorkerProcess {
-    const runner = process.env.PAYOUT_CRASH_RUNNER === "tsx" ? ["--import", "tsx", WORKER_SCRIPT] : [BUNDLE];
+    const runner = bundle ? [bundle.file] : ["--import", "tsx", WORKER_SCRIPT];
     const child = spawn(process.execPath, runner, {
       cwd: ROOT,
       stdio: ["pipe", "pipe", "pipe"],

@@ -632,6 +632,12 @@ export function requestSubject(draft: RequestDraft): string {
   return subjectOf(draft, prepare(draft).items);
 }
 
+/** The billed-versus-actual table alone, as `buildRequest` writes it: what the case analysis shows. */
+export function requestBilledVersusActual(draft: RequestDraft): BuiltRequest["billedVersusActual"] {
+  const { items, usage } = prepare(draft);
+  return billedVersusActualOf(items, usage);
+}
+
 export function buildRequest(draft: RequestDraft): BuiltRequest {
   const { items, usage } = prepare(draft);
   const totals = totalsOf(items.flatMap((i) => (i.requested === null ? [] : [i.requested])));

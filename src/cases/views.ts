@@ -17,7 +17,8 @@ import type { Db } from "../store/database.js";
 import type { CaseTable, ChargeTable, DecisionTable } from "../store/schema.js";
 import { isOverdue } from "./decision-clock.js";
 import { CASE_EVENTS, type CaseState, nextState } from "./lifecycle.js";
-import { buildRequestFor } from "./request-for.js";
+import { requestBilledVersusActual } from "./request-builder.js";
+import { draftFor } from "./request-for.js";
 import type { CaseChannel, CaseReason, DesiredOutcome } from "./vocabulary.js";
 
 const Str = Type.String();
@@ -380,7 +381,7 @@ export async function caseAnalysis(db: Db, policy: Policy, c: CaseTable) {
   ]);
   if (!organisation || !account || !charge) return none;
   try {
-    const built = await buildRequestFor(db, {
+    const draft = await draftFor(db, {
       organisation,
       account,
       charges: [charge],
@@ -397,7 +398,7 @@ export async function caseAnalysis(db: Db, policy: Policy, c: CaseTable) {
       findingId: c.finding_id,
     });
     return {
-      billedVersusActual: built.request.billedVersusActual,
+      billedVersusActual: requestBilledVersusActual(draft),
       sla: c.reason === "sla_breach" ? await slaAnalysis(db, policy, c, charge) : null,
       unavailable: null,
     };

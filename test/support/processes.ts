@@ -3,12 +3,12 @@ import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import type { Caller } from "./client.js";
 
 /**
- * Real `refund-desk` processes for the tests that start, kill and restart them
- * (serve-roles, fault-processes, fault-postgres-restart): spawning `serve` from the sources with
+ * Real `refund-desk` processes for the tests that start, kill and restart them (serve-roles,
+ * fault-processes, fault-postgres-restart, payouts-crash): spawning `serve` from the sources with
  * tsx or from a bundle, waiting for what it prints, a registry of every child so `afterAll` leaves
  * no orphan even when a test failed half-way, and an HTTP exchange for load generators that never
  * throws.
@@ -241,23 +241,31 @@ export async function exchange<T = unknown>(
 }
 
 /**
- * Bundles the CLI (src/cli/main.ts) with esbuild into one file inside the repository, packages left
- * as imports (native modules and packages that read their own files stay where they are), so a
- * process starts without compiling every source file. Call `remove` in `afterAll`.
+ * Bundles a script with esbuild into one file inside the repository (so that the packages it leaves
+ * as imports resolve), so a process starts without compiling every source file. By default every
+ * package stays an import (native modules and packages that read their own files stay where they
+ * are); `options` may bundle them instead. Call `remove` in `afterAll`.
  */
-export async function bundleCli(): Promise<{ file: string; remove(): void }> {
+export async function bundleScript(
+  entry: string,
+  name: string,
+  options: Pick<BuildOptions, "packages" | "external" | "banner"> = { packages: "external" },
+): Promise<{ file: string; remove(): void }> {
   const dir = join(ROOT, "node_modules", ".cache", "refund-desk-tests");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `cli-${process.pid}-${Date.now()}.mjs`);
+  const file = join(dir, `${name}-${process.pid}-${Date.now()}.mjs`);
   await build({
-    entryPoints: [resolve(ROOT, "src/cli/main.ts")],
+    entryPoints: [entry],
     outfile: file,
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
     logLevel: "warning",
+    ...options,
   });
   return { file, remove: () => rmSync(file, { force: true }) };
 }
+
+/** The CLI (src/cli/main.ts), bundled. */
+export const bundleCli = () => bundleScript(resolve(ROOT, "src/cli/main.ts"), "cli");
