@@ -257,3 +257,44 @@ export function Highlighted({
   parts.push(text.slice(at));
   return <span className="highlighted">{parts}</span>;
 }
+
+/** A column heading; `{ num }` marks a right-aligned column of figures, `false` leaves the column out. */
+export type Column = ReactNode | { num: ReactNode };
+
+const isFigures = (c: Column): c is { num: ReactNode } => typeof c === "object" && c !== null && "num" in c;
+
+/** The console's one table markup (scrolling wrapper, caption, one heading row), so every table reads alike. */
+export function DataTable({
+  caption,
+  showCaption = false,
+  columns,
+  children,
+}: {
+  caption: ReactNode;
+  /** Show the caption; by default only assistive technology reads it. */
+  showCaption?: boolean;
+  columns: readonly Column[];
+  /** The body's `<tr>` rows. */
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className={showCaption ? undefined : "visually-hidden"}>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c, i) =>
+              c === false || c == null ? null : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a heading is its column's place, and omitted columns keep theirs.
+                <th key={i} scope="col" className={isFigures(c) ? "num" : undefined}>
+                  {isFigures(c) ? c.num : c}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

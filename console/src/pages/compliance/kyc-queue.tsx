@@ -1,6 +1,6 @@
 import { getAll } from "../../api/client";
 import type { KycQueueItem } from "../../api/types";
-import { Empty, ErrorState, Instant, Loading, PageTitle } from "../../components/ui";
+import { DataTable, Empty, ErrorState, Instant, Loading, PageTitle } from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../lib/use-api";
 import { Link, paths } from "../../router";
@@ -17,37 +17,32 @@ export function KycQueuePage() {
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
       {data.status === "ready" && data.data.length === 0 && <Empty>{t("compliance.queue.empty")}</Empty>}
       {data.status === "ready" && data.data.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t("compliance.queue.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("compliance.account")}</th>
-                <th scope="col">{t("col.customer")}</th>
-                <th scope="col">{t("compliance.type")}</th>
-                <th scope="col">{t("compliance.legalName")}</th>
-                <th scope="col">{t("compliance.submittedAt")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.map((k) => (
-                <tr key={k.accountId}>
-                  <td>
-                    <Link href={paths.complianceKycReview(k.accountId)}>
-                      {t("compliance.queue.review", { account: k.accountName })}
-                    </Link>
-                  </td>
-                  <td>{k.organisationName}</td>
-                  <td>{k.type ? label("compliance.type", k.type) : "—"}</td>
-                  <td>{k.legalName ?? "—"}</td>
-                  <td>
-                    <Instant at={k.submittedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t("compliance.queue.title")}
+          columns={[
+            t("compliance.account"),
+            t("col.customer"),
+            t("compliance.type"),
+            t("compliance.legalName"),
+            t("compliance.submittedAt"),
+          ]}
+        >
+          {data.data.map((k) => (
+            <tr key={k.accountId}>
+              <td>
+                <Link href={paths.complianceKycReview(k.accountId)}>
+                  {t("compliance.queue.review", { account: k.accountName })}
+                </Link>
+              </td>
+              <td>{k.organisationName}</td>
+              <td>{k.type ? label("compliance.type", k.type) : "—"}</td>
+              <td>{k.legalName ?? "—"}</td>
+              <td>
+                <Instant at={k.submittedAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

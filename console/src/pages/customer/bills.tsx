@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { ApiError, get, query } from "../../api/client";
 import type { Account, Charge, Page, Problem } from "../../api/types";
 import {
+  DataTable,
   Empty,
   ErrorState,
   Field,
@@ -136,40 +137,33 @@ export function BillsPage({ abilities, params }: { abilities: Abilities; params:
       {data.status === "error" && <ErrorState problem={data.problem} onRetry={() => void data.reload()} />}
       {data.status === "ready" && charges.length === 0 && <Empty>{t("bills.empty")}</Empty>}
       {charges.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t("bills.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("col.charge")}</th>
-                <th scope="col">{t("col.account")}</th>
-                <th scope="col">{t("col.region")}</th>
-                <th scope="col">{t("col.period")}</th>
-                <th scope="col">{t("col.invoice")}</th>
-                <th scope="col" className="num">
-                  {t("col.billed")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {charges.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link href={paths.charge(c.id)}>{c.serviceName ?? c.skuId ?? c.sourceRef}</Link>
-                    <div className="sub">{c.resourceId ?? c.chargeDescription ?? ""}</div>
-                  </td>
-                  <td>{accountName(accounts, c.accountId)}</td>
-                  <td>{c.regionId ?? "—"}</td>
-                  <td>{formatPeriod(c.chargePeriodStart, c.chargePeriodEnd)}</td>
-                  <td>{c.invoiceId ?? "—"}</td>
-                  <td className="num">
-                    <Money amount={c.billedCost} currency={c.billingCurrency} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t("bills.title")}
+          columns={[
+            t("col.charge"),
+            t("col.account"),
+            t("col.region"),
+            t("col.period"),
+            t("col.invoice"),
+            { num: t("col.billed") },
+          ]}
+        >
+          {charges.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <Link href={paths.charge(c.id)}>{c.serviceName ?? c.skuId ?? c.sourceRef}</Link>
+                <div className="sub">{c.resourceId ?? c.chargeDescription ?? ""}</div>
+              </td>
+              <td>{accountName(accounts, c.accountId)}</td>
+              <td>{c.regionId ?? "—"}</td>
+              <td>{formatPeriod(c.chargePeriodStart, c.chargePeriodEnd)}</td>
+              <td>{c.invoiceId ?? "—"}</td>
+              <td className="num">
+                <Money amount={c.billedCost} currency={c.billingCurrency} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {moreProblem && <ProblemAlert problem={moreProblem} />}
       {cursor && (

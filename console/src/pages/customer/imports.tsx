@@ -4,6 +4,7 @@ import type { ImportError, ImportJob, Problem } from "../../api/types";
 import { FileUpload } from "../../components/file-upload";
 import {
   Badge,
+  DataTable,
   Empty,
   ErrorState,
   Field,
@@ -249,50 +250,43 @@ function UploadForm({
 function ImportTable({ imports }: { imports: readonly ImportJob[] }) {
   const { t, label } = useI18n();
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">{t("imports.history")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("imports.colFile")}</th>
-            <th scope="col">{t("imports.colKind")}</th>
-            <th scope="col">{t("col.status")}</th>
-            <th scope="col" className="num">
-              {t("imports.colRows")}
-            </th>
-            <th scope="col">{t("imports.colUploaded")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {imports.map((i) => (
-            <tr key={i.id}>
-              <td>
-                <strong>{i.fileName}</strong>
-                {i.status === "failed" && i.error && (
-                  <div className="field-errors">{describeImportError(i.error, t)}</div>
-                )}
-              </td>
-              <td>
-                {label("importKind", i.kind)}
-                {i.format && <div className="sub">{label("format", i.format)}</div>}
-              </td>
-              <td>
-                <Badge tone={STATUS_TONES[i.status] ?? "neutral"}>{label("importStatus", i.status)}</Badge>
-              </td>
-              <td className="num">
-                {i.rowsImported}
-                {i.rowsInvalid > 0 && (
-                  <div className="sub">{t("imports.rowsInvalid", { count: i.rowsInvalid })}</div>
-                )}
-              </td>
-              <td>
-                <Instant at={i.createdAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t("imports.history")}
+      columns={[
+        t("imports.colFile"),
+        t("imports.colKind"),
+        t("col.status"),
+        { num: t("imports.colRows") },
+        t("imports.colUploaded"),
+      ]}
+    >
+      {imports.map((i) => (
+        <tr key={i.id}>
+          <td>
+            <strong>{i.fileName}</strong>
+            {i.status === "failed" && i.error && (
+              <div className="field-errors">{describeImportError(i.error, t)}</div>
+            )}
+          </td>
+          <td>
+            {label("importKind", i.kind)}
+            {i.format && <div className="sub">{label("format", i.format)}</div>}
+          </td>
+          <td>
+            <Badge tone={STATUS_TONES[i.status] ?? "neutral"}>{label("importStatus", i.status)}</Badge>
+          </td>
+          <td className="num">
+            {i.rowsImported}
+            {i.rowsInvalid > 0 && (
+              <div className="sub">{t("imports.rowsInvalid", { count: i.rowsInvalid })}</div>
+            )}
+          </td>
+          <td>
+            <Instant at={i.createdAt} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

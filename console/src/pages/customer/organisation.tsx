@@ -3,6 +3,7 @@ import { api, getAll, newIdempotencyKey } from "../../api/client";
 import type { Account, ApiToken, CreatedApiToken, Member, Problem } from "../../api/types";
 import {
   Badge,
+  DataTable,
   Empty,
   ErrorState,
   Field,
@@ -59,40 +60,28 @@ function AccountsSection({ accounts }: { accounts: readonly Account[] }) {
       {accounts.length === 0 ? (
         <Empty>{t("kyc.noAccounts")}</Empty>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t("org.accounts")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("kyc.account")}</th>
-                <th scope="col">{t("org.externalId")}</th>
-                <th scope="col">{t("org.currency")}</th>
-                <th scope="col">{t("org.kyc")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.map((a) => (
-                <tr key={a.id}>
-                  <th scope="row">
-                    {a.name}
-                    {a.isBillingAccount && <div className="sub">{t("account.billing")}</div>}
-                  </th>
-                  <td>{a.externalId ?? "—"}</td>
-                  <td>{a.currency}</td>
-                  <td>
-                    <Badge tone={KYC_TONES[a.kyc.status] ?? "neutral"}>
-                      {label("kycStatus", a.kyc.status)}
-                    </Badge>{" "}
-                    <Link href={paths.kyc(a.id)}>
-                      {t("org.kycLink")}
-                      <span className="visually-hidden"> {t("org.kycLinkOf", { account: a.name })}</span>
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t("org.accounts")}
+          columns={[t("kyc.account"), t("org.externalId"), t("org.currency"), t("org.kyc")]}
+        >
+          {accounts.map((a) => (
+            <tr key={a.id}>
+              <th scope="row">
+                {a.name}
+                {a.isBillingAccount && <div className="sub">{t("account.billing")}</div>}
+              </th>
+              <td>{a.externalId ?? "—"}</td>
+              <td>{a.currency}</td>
+              <td>
+                <Badge tone={KYC_TONES[a.kyc.status] ?? "neutral"}>{label("kycStatus", a.kyc.status)}</Badge>{" "}
+                <Link href={paths.kyc(a.id)}>
+                  {t("org.kycLink")}
+                  <span className="visually-hidden"> {t("org.kycLinkOf", { account: a.name })}</span>
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -344,33 +333,28 @@ function MembersSection({
       {members.length === 0 ? (
         <Empty>{t("org.noMembers")}</Empty>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t("org.members")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("org.memberName")}</th>
-                <th scope="col">{t("org.memberEmail")}</th>
-                <th scope="col">{t("org.role")}</th>
-                <th scope="col">{t("org.memberSince")}</th>
-                {manage && <th scope="col">{t("org.memberActions")}</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {members.map((m) => (
-                <MemberRow
-                  // A new key after each change: the row's role starts again from the server's.
-                  key={`${m.id}-${m.role}`}
-                  member={m}
-                  organisationId={org.id}
-                  manage={manage}
-                  isYou={m.userId === abilities.userId}
-                  onDone={after}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t("org.members")}
+          columns={[
+            t("org.memberName"),
+            t("org.memberEmail"),
+            t("org.role"),
+            t("org.memberSince"),
+            manage && t("org.memberActions"),
+          ]}
+        >
+          {members.map((m) => (
+            <MemberRow
+              // A new key after each change: the row's role starts again from the server's.
+              key={`${m.id}-${m.role}`}
+              member={m}
+              organisationId={org.id}
+              manage={manage}
+              isYou={m.userId === abilities.userId}
+              onDone={after}
+            />
+          ))}
+        </DataTable>
       )}
       <p role="status" className="done">
         {done}
@@ -658,37 +642,32 @@ function TokensSection({ abilities, accounts }: { abilities: Abilities; accounts
             (tokens.data.length === 0 ? (
               <Empty>{t("org.noTokens")}</Empty>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">{t("org.tokens")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("org.tokenName")}</th>
-                      <th scope="col">{t("org.tokenPermissions")}</th>
-                      <th scope="col">{t("org.tokenAccounts")}</th>
-                      <th scope="col">{t("org.tokenCreated")}</th>
-                      <th scope="col">{t("org.tokenLastUsed")}</th>
-                      <th scope="col">{t("col.status")}</th>
-                      <th scope="col">{t("org.memberActions")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {tokens.data.map((tk) => (
-                      <TokenRow
-                        key={`${tk.id}-${tk.revokedAt ?? ""}`}
-                        token={tk}
-                        accounts={accounts}
-                        organisationId={org.id}
-                        onDone={async (message) => {
-                          await tokens.reload();
-                          setDone(message);
-                          heading.current?.focus();
-                        }}
-                      />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={t("org.tokens")}
+                columns={[
+                  t("org.tokenName"),
+                  t("org.tokenPermissions"),
+                  t("org.tokenAccounts"),
+                  t("org.tokenCreated"),
+                  t("org.tokenLastUsed"),
+                  t("col.status"),
+                  t("org.memberActions"),
+                ]}
+              >
+                {tokens.data.map((tk) => (
+                  <TokenRow
+                    key={`${tk.id}-${tk.revokedAt ?? ""}`}
+                    token={tk}
+                    accounts={accounts}
+                    organisationId={org.id}
+                    onDone={async (message) => {
+                      await tokens.reload();
+                      setDone(message);
+                      heading.current?.focus();
+                    }}
+                  />
+                ))}
+              </DataTable>
             ))}
           <p role="status" className="done">
             {done}

@@ -11,6 +11,7 @@ import type {
 import { PAYOUTS_IN_FLIGHT, PayoutStatus } from "../../components/case-parts";
 import {
   Badge,
+  DataTable,
   Empty,
   ErrorState,
   Instant,
@@ -58,45 +59,38 @@ function sumByCurrency<T extends { currency: string }>(
 export function CaseTable({ cases, caption }: { cases: readonly CaseSummary[]; caption: string }) {
   const { t, label } = useI18n();
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("col.ticket")}</th>
-            <th scope="col">{t("col.summary")}</th>
-            <th scope="col">{t("col.status")}</th>
-            <th scope="col" className="num">
-              {t("col.amount")}
-            </th>
-            <th scope="col">{t("col.expectedDecision")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cases.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <Link className="ticket-link" href={paths.case(c.id)}>
-                  {c.ticketNumber ?? t("case.draft")}
-                </Link>
-              </td>
-              <td>
-                {c.summary}
-                <div className="sub">{label("reason", c.reason)}</div>
-              </td>
-              <td>
-                <StatusBadge state={c.state} />
-                {c.overdue && <span className="badge badge-bad">{t("case.overdue")}</span>}
-              </td>
-              <td className="num">
-                <Money amount={c.amount} currency={c.currency} />
-              </td>
-              <td>{c.expectedDecisionBy ? <Instant at={c.expectedDecisionBy.at} /> : "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      columns={[
+        t("col.ticket"),
+        t("col.summary"),
+        t("col.status"),
+        { num: t("col.amount") },
+        t("col.expectedDecision"),
+      ]}
+    >
+      {cases.map((c) => (
+        <tr key={c.id}>
+          <td>
+            <Link className="ticket-link" href={paths.case(c.id)}>
+              {c.ticketNumber ?? t("case.draft")}
+            </Link>
+          </td>
+          <td>
+            {c.summary}
+            <div className="sub">{label("reason", c.reason)}</div>
+          </td>
+          <td>
+            <StatusBadge state={c.state} />
+            {c.overdue && <span className="badge badge-bad">{t("case.overdue")}</span>}
+          </td>
+          <td className="num">
+            <Money amount={c.amount} currency={c.currency} />
+          </td>
+          <td>{c.expectedDecisionBy ? <Instant at={c.expectedDecisionBy.at} /> : "—"}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -159,65 +153,56 @@ function CreditsSection({
               </li>
             ))}
           </ul>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t("overview.credits")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("kyc.account")}</th>
-                  <th scope="col" className="num">
-                    {t("overview.creditRemaining")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("overview.creditGranted")}
-                  </th>
-                  <th scope="col">{t("overview.creditScope")}</th>
-                  <th scope="col">{t("overview.creditExpires")}</th>
-                  <th scope="col">{t("col.ticket")}</th>
+          <DataTable
+            caption={t("overview.credits")}
+            columns={[
+              t("kyc.account"),
+              { num: t("overview.creditRemaining") },
+              { num: t("overview.creditGranted") },
+              t("overview.creditScope"),
+              t("overview.creditExpires"),
+              t("col.ticket"),
+            ]}
+          >
+            {credits.map((c) => {
+              const days = daysToExpiry(c.expiresAt);
+              const ticket = cases.find((k) => k.id === c.caseId)?.ticketNumber ?? c.caseId;
+              return (
+                <tr key={c.id} className={days === null ? undefined : "soon"}>
+                  <td>{accountName(accounts, c.accountId)}</td>
+                  <td className="num">
+                    <Money amount={c.remaining} currency={c.currency} />
+                  </td>
+                  <td className="num">
+                    <Money amount={c.amount} currency={c.currency} />
+                  </td>
+                  <td>{scopeText(c)}</td>
+                  <td>
+                    <Instant at={c.expiresAt} />
+                    {days !== null && (
+                      <>
+                        {" "}
+                        <Badge tone="warn">
+                          {days === 0
+                            ? t("overview.creditExpiresToday")
+                            : t("overview.creditExpiresIn", { days })}
+                        </Badge>
+                      </>
+                    )}
+                  </td>
+                  <td>
+                    {c.caseId ? (
+                      <Link className="ticket-link" href={paths.case(c.caseId)}>
+                        {ticket}
+                      </Link>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {credits.map((c) => {
-                  const days = daysToExpiry(c.expiresAt);
-                  const ticket = cases.find((k) => k.id === c.caseId)?.ticketNumber ?? c.caseId;
-                  return (
-                    <tr key={c.id} className={days === null ? undefined : "soon"}>
-                      <td>{accountName(accounts, c.accountId)}</td>
-                      <td className="num">
-                        <Money amount={c.remaining} currency={c.currency} />
-                      </td>
-                      <td className="num">
-                        <Money amount={c.amount} currency={c.currency} />
-                      </td>
-                      <td>{scopeText(c)}</td>
-                      <td>
-                        <Instant at={c.expiresAt} />
-                        {days !== null && (
-                          <>
-                            {" "}
-                            <Badge tone="warn">
-                              {days === 0
-                                ? t("overview.creditExpiresToday")
-                                : t("overview.creditExpiresIn", { days })}
-                            </Badge>
-                          </>
-                        )}
-                      </td>
-                      <td>
-                        {c.caseId ? (
-                          <Link className="ticket-link" href={paths.case(c.caseId)}>
-                            {ticket}
-                          </Link>
-                        ) : (
-                          "—"
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         </>
       )}
     </section>
@@ -247,46 +232,39 @@ function RefundsSection({ payouts }: { payouts: readonly CustomerPayout[] }) {
                   </span>
                 ))}
           </p>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t("overview.refunds")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("col.ticket")}</th>
-                  <th scope="col" className="num">
-                    {t("col.amount")}
-                  </th>
-                  <th scope="col">{t("col.status")}</th>
-                  <th scope="col">{t("payout.sent")}</th>
-                  <th scope="col">{t("payout.settled")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {/* In flight first; the API lists newest first within each group. */}
-                {[...inFlight, ...payouts.filter((p) => !PAYOUTS_IN_FLIGHT.includes(p.status))].map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Link className="ticket-link" href={paths.case(p.caseId)}>
-                        {p.ticketNumber ?? p.caseId}
-                      </Link>
-                    </td>
-                    <td className="num">
-                      <Money amount={p.amount} currency={p.currency} />
-                    </td>
-                    <td>
-                      <PayoutStatus status={p.status} />
-                    </td>
-                    <td>
-                      <Instant at={p.submittedAt} />
-                    </td>
-                    <td>
-                      <Instant at={p.settledAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t("overview.refunds")}
+            columns={[
+              t("col.ticket"),
+              { num: t("col.amount") },
+              t("col.status"),
+              t("payout.sent"),
+              t("payout.settled"),
+            ]}
+          >
+            {/* In flight first; the API lists newest first within each group. */}
+            {[...inFlight, ...payouts.filter((p) => !PAYOUTS_IN_FLIGHT.includes(p.status))].map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <Link className="ticket-link" href={paths.case(p.caseId)}>
+                    {p.ticketNumber ?? p.caseId}
+                  </Link>
+                </td>
+                <td className="num">
+                  <Money amount={p.amount} currency={p.currency} />
+                </td>
+                <td>
+                  <PayoutStatus status={p.status} />
+                </td>
+                <td>
+                  <Instant at={p.submittedAt} />
+                </td>
+                <td>
+                  <Instant at={p.settledAt} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         </>
       )}
     </section>

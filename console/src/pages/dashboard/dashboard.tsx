@@ -3,6 +3,7 @@ import { get, getAll, query } from "../../api/client";
 import type { Dashboard, DashboardGroup, Organisation } from "../../api/types";
 import { BarChart } from "../../components/chart";
 import {
+  DataTable,
   Empty,
   ErrorState,
   Field,
@@ -60,49 +61,34 @@ function GroupTable({
 }) {
   const { t } = useI18n();
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{keyHeading}</th>
-            <th scope="col">{t("dashboard.currency")}</th>
-            <th scope="col" className="num">
-              {t("dashboard.filed")}
-            </th>
-            <th scope="col" className="num">
-              {t("dashboard.decided")}
-            </th>
-            <th scope="col" className="num">
-              {t("dashboard.approved")}
-            </th>
-            <th scope="col" className="num">
-              {t("dashboard.requested")}
-            </th>
-            <th scope="col" className="num">
-              {t("dashboard.granted")}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {groups.map((g) => (
-            <tr key={`${g.key}-${g.currency}`}>
-              <th scope="row">{keyLabel(g.key)}</th>
-              <td>{g.currency}</td>
-              <td className="num">{g.filed}</td>
-              <td className="num">{g.decided}</td>
-              <td className="num">{g.approved}</td>
-              <td className="num">
-                <Money amount={g.requested} currency={g.currency} />
-              </td>
-              <td className="num">
-                <Money amount={g.granted} currency={g.currency} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      columns={[
+        keyHeading,
+        t("dashboard.currency"),
+        { num: t("dashboard.filed") },
+        { num: t("dashboard.decided") },
+        { num: t("dashboard.approved") },
+        { num: t("dashboard.requested") },
+        { num: t("dashboard.granted") },
+      ]}
+    >
+      {groups.map((g) => (
+        <tr key={`${g.key}-${g.currency}`}>
+          <th scope="row">{keyLabel(g.key)}</th>
+          <td>{g.currency}</td>
+          <td className="num">{g.filed}</td>
+          <td className="num">{g.decided}</td>
+          <td className="num">{g.approved}</td>
+          <td className="num">
+            <Money amount={g.requested} currency={g.currency} />
+          </td>
+          <td className="num">
+            <Money amount={g.granted} currency={g.currency} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -234,43 +220,31 @@ function Figures({ d, filters }: { d: Dashboard; filters: Filters }) {
           </li>
         </ul>
         {d.totals.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <caption>{t("dashboard.totals")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("dashboard.currency")}</th>
-                  <th scope="col" className="num">
-                    {t("dashboard.filed")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("dashboard.approved")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("dashboard.requested")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("dashboard.granted")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.totals.map((x) => (
-                  <tr key={x.currency}>
-                    <th scope="row">{x.currency}</th>
-                    <td className="num">{x.filed}</td>
-                    <td className="num">{x.approved}</td>
-                    <td className="num">
-                      <Money amount={x.requested} currency={x.currency} />
-                    </td>
-                    <td className="num">
-                      <Money amount={x.granted} currency={x.currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t("dashboard.totals")}
+            showCaption
+            columns={[
+              t("dashboard.currency"),
+              { num: t("dashboard.filed") },
+              { num: t("dashboard.approved") },
+              { num: t("dashboard.requested") },
+              { num: t("dashboard.granted") },
+            ]}
+          >
+            {d.totals.map((x) => (
+              <tr key={x.currency}>
+                <th scope="row">{x.currency}</th>
+                <td className="num">{x.filed}</td>
+                <td className="num">{x.approved}</td>
+                <td className="num">
+                  <Money amount={x.requested} currency={x.currency} />
+                </td>
+                <td className="num">
+                  <Money amount={x.granted} currency={x.currency} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
 
@@ -328,52 +302,41 @@ function Figures({ d, filters }: { d: Dashboard; filters: Filters }) {
                 format={(v) => formatMoney(v, currency)}
               />
             )}
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">{t("dashboard.findings")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("dashboard.kind")}</th>
-                    <th scope="col">{t("dashboard.currency")}</th>
-                    <th scope="col" className="num">
-                      {t("dashboard.count")}
-                    </th>
-                    <th scope="col" className="num">
-                      {t("dashboard.amountFound")}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.findings.map((f) => (
-                    <tr key={`${f.kind}-${f.currency}`}>
-                      <th scope="row">{kindLabel(f.kind)}</th>
-                      <td>{f.currency}</td>
-                      <td className="num">{f.count}</td>
-                      <td className="num">
-                        <Money amount={f.amount} currency={f.currency} />
-                      </td>
-                    </tr>
-                  ))}
-                  {[...new Set(d.findings.map((f) => f.currency))].map((cur) => (
-                    <tr key={`total-${cur}`} className="total">
-                      <th scope="row">{t("dashboard.total")}</th>
-                      <td>{cur}</td>
-                      <td className="num">
-                        {d.findings.filter((f) => f.currency === cur).reduce((n, f) => n + f.count, 0)}
-                      </td>
-                      <td className="num">
-                        <Money
-                          amount={sumDecimals(
-                            d.findings.filter((f) => f.currency === cur).map((f) => f.amount),
-                          )}
-                          currency={cur}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t("dashboard.findings")}
+              columns={[
+                t("dashboard.kind"),
+                t("dashboard.currency"),
+                { num: t("dashboard.count") },
+                { num: t("dashboard.amountFound") },
+              ]}
+            >
+              {d.findings.map((f) => (
+                <tr key={`${f.kind}-${f.currency}`}>
+                  <th scope="row">{kindLabel(f.kind)}</th>
+                  <td>{f.currency}</td>
+                  <td className="num">{f.count}</td>
+                  <td className="num">
+                    <Money amount={f.amount} currency={f.currency} />
+                  </td>
+                </tr>
+              ))}
+              {[...new Set(d.findings.map((f) => f.currency))].map((cur) => (
+                <tr key={`total-${cur}`} className="total">
+                  <th scope="row">{t("dashboard.total")}</th>
+                  <td>{cur}</td>
+                  <td className="num">
+                    {d.findings.filter((f) => f.currency === cur).reduce((n, f) => n + f.count, 0)}
+                  </td>
+                  <td className="num">
+                    <Money
+                      amount={sumDecimals(d.findings.filter((f) => f.currency === cur).map((f) => f.amount))}
+                      currency={cur}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           </>
         )}
       </section>

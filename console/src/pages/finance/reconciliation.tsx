@@ -1,6 +1,6 @@
 import { get } from "../../api/client";
 import type { Reconciliation, ReconciliationItem } from "../../api/types";
-import { Badge, Empty, ErrorState, Instant, Loading, Money, PageTitle } from "../../components/ui";
+import { Badge, DataTable, Empty, ErrorState, Instant, Loading, Money, PageTitle } from "../../components/ui";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../lib/use-api";
 import { BackLink, paths } from "../../router";
@@ -65,76 +65,69 @@ export function ReconciliationPage({ reconciliationId }: { reconciliationId: str
             {r.items.length === 0 ? (
               <Empty>{t("finance.recon.noItems")}</Empty>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">{t("finance.recon.items")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("finance.recon.line")}</th>
-                      <th scope="col">{t("finance.recon.result")}</th>
-                      <th scope="col">{t("finance.recon.payout")}</th>
-                      <th scope="col">{t("finance.recon.theirs")}</th>
-                      <th scope="col">{t("finance.recon.ours")}</th>
-                      <th scope="col">{t("finance.recon.differences")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {r.items.map((item, i) => (
-                      <tr key={`${item.line ?? "none"}-${item.payoutId ?? i}`}>
-                        <td>{item.line ?? "—"}</td>
-                        <td>
-                          <Badge tone={RESULT_TONES[item.result]}>
-                            {label("finance.result", item.result)}
-                          </Badge>
-                        </td>
-                        <td>
-                          {item.payoutId ? <code>{item.payoutId}</code> : "—"}
-                          {item.gatewayRefundId && (
-                            <div className="sub">
-                              <code>{item.gatewayRefundId}</code>
-                            </div>
-                          )}
-                        </td>
-                        <td>
-                          {item.theirs ? (
-                            <>
-                              <Money amount={item.theirs.amount} currency={item.theirs.currency} />
-                              <div className="sub">{item.theirs.status}</div>
-                            </>
-                          ) : (
-                            "—"
-                          )}
-                        </td>
-                        <td>
-                          {item.ours ? (
-                            <>
-                              <Money amount={item.ours.amount} currency={item.ours.currency} />
-                              <div>
-                                <PayoutBadge status={item.ours.status} />
-                              </div>
-                            </>
-                          ) : (
-                            "—"
-                          )}
-                        </td>
-                        <td>
-                          {item.differences.length === 0 && !item.note && "—"}
-                          {item.differences.length > 0 && (
-                            <ul className="plain">
-                              {item.differences.map((d) => (
-                                <li key={d.field}>
-                                  <code>{d.field}</code>: {d.message}
-                                </li>
-                              ))}
-                            </ul>
-                          )}
-                          {item.note && <p className="note">{item.note}</p>}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={t("finance.recon.items")}
+                columns={[
+                  t("finance.recon.line"),
+                  t("finance.recon.result"),
+                  t("finance.recon.payout"),
+                  t("finance.recon.theirs"),
+                  t("finance.recon.ours"),
+                  t("finance.recon.differences"),
+                ]}
+              >
+                {r.items.map((item, i) => (
+                  <tr key={`${item.line ?? "none"}-${item.payoutId ?? i}`}>
+                    <td>{item.line ?? "—"}</td>
+                    <td>
+                      <Badge tone={RESULT_TONES[item.result]}>{label("finance.result", item.result)}</Badge>
+                    </td>
+                    <td>
+                      {item.payoutId ? <code>{item.payoutId}</code> : "—"}
+                      {item.gatewayRefundId && (
+                        <div className="sub">
+                          <code>{item.gatewayRefundId}</code>
+                        </div>
+                      )}
+                    </td>
+                    <td>
+                      {item.theirs ? (
+                        <>
+                          <Money amount={item.theirs.amount} currency={item.theirs.currency} />
+                          <div className="sub">{item.theirs.status}</div>
+                        </>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                    <td>
+                      {item.ours ? (
+                        <>
+                          <Money amount={item.ours.amount} currency={item.ours.currency} />
+                          <div>
+                            <PayoutBadge status={item.ours.status} />
+                          </div>
+                        </>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                    <td>
+                      {item.differences.length === 0 && !item.note && "—"}
+                      {item.differences.length > 0 && (
+                        <ul className="plain">
+                          {item.differences.map((d) => (
+                            <li key={d.field}>
+                              <code>{d.field}</code>: {d.message}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                      {item.note && <p className="note">{item.note}</p>}
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </section>
           <OpenTasks reconciliationId={r.id} />

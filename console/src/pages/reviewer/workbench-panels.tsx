@@ -1,7 +1,7 @@
 import { get } from "../../api/client";
 import type { BilledVersusActualRow, CaseAnalysis, CaseDetail, CaseSla, IdentityLink } from "../../api/types";
 import { BarChart } from "../../components/chart";
-import { Badge, Empty, ErrorState, Instant, Loading, Money } from "../../components/ui";
+import { Badge, DataTable, Empty, ErrorState, Instant, Loading, Money } from "../../components/ui";
 import { type Translate, useI18n } from "../../i18n/i18n";
 import { formatInstant } from "../../lib/dates";
 import { useLoad } from "../../lib/use-api";
@@ -99,47 +99,34 @@ function BilledVersusActualPanel({ c, analysis }: { c: CaseDetail; analysis: Cas
               />
             );
           })}
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t("panels.bvaTable")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("panels.resource")}</th>
-                  <th scope="col">{t("panels.billingRecord")}</th>
-                  <th scope="col" className="num">
-                    {t("panels.billed")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("panels.actual")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("panels.difference")}
-                  </th>
-                  <th scope="col">{t("panels.unit")}</th>
-                  <th scope="col" className="num">
-                    {t("panels.billedCost")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {table.rows.map((r) => (
-                  <tr key={r.chargeId}>
-                    <th scope="row">{name(r)}</th>
-                    <td>
-                      <code>{r.sourceRef}</code>
-                    </td>
-                    <td className="num">{r.billedQuantity ?? "—"}</td>
-                    <td className="num">{r.actualQuantity ?? t("panels.notComparable")}</td>
-                    <td className="num">{r.differenceQuantity ?? "—"}</td>
-                    <td>{r.unit ?? "—"}</td>
-                    <td className="num">
-                      <Money amount={r.billedCost} currency={c.currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t("panels.bvaTable")}
+            columns={[
+              t("panels.resource"),
+              t("panels.billingRecord"),
+              { num: t("panels.billed") },
+              { num: t("panels.actual") },
+              { num: t("panels.difference") },
+              t("panels.unit"),
+              { num: t("panels.billedCost") },
+            ]}
+          >
+            {table.rows.map((r) => (
+              <tr key={r.chargeId}>
+                <th scope="row">{name(r)}</th>
+                <td>
+                  <code>{r.sourceRef}</code>
+                </td>
+                <td className="num">{r.billedQuantity ?? "—"}</td>
+                <td className="num">{r.actualQuantity ?? t("panels.notComparable")}</td>
+                <td className="num">{r.differenceQuantity ?? "—"}</td>
+                <td>{r.unit ?? "—"}</td>
+                <td className="num">
+                  <Money amount={r.billedCost} currency={c.currency} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <p className="hint">{table.note}</p>
         </>
       )}
@@ -309,45 +296,36 @@ function SlaPanel({ c, analysis }: { c: CaseDetail; analysis: CaseAnalysis }) {
           ) : (
             <>
               <IncidentTimeline sla={sla} />
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">{t("panels.incidents")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("panels.incident")}</th>
-                      <th scope="col">{t("panels.start")}</th>
-                      <th scope="col">{t("panels.end")}</th>
-                      <th scope="col" className="num">
-                        {t("panels.duration")}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {sla.incidents.map((i) => (
-                      <tr key={`${i.incidentId}-${i.start}`}>
-                        <th scope="row">
-                          {i.statusPageUrl ? (
-                            <a href={i.statusPageUrl} rel="noreferrer" target="_blank">
-                              {i.incidentId}
-                            </a>
-                          ) : (
-                            i.incidentId
-                          )}
-                        </th>
-                        <td>
-                          <Instant at={i.start} />
-                        </td>
-                        <td>
-                          <Instant at={i.end} />
-                        </td>
-                        <td className="num">
-                          {readableDuration(Date.parse(i.end) - Date.parse(i.start), t)}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={t("panels.incidents")}
+                columns={[
+                  t("panels.incident"),
+                  t("panels.start"),
+                  t("panels.end"),
+                  { num: t("panels.duration") },
+                ]}
+              >
+                {sla.incidents.map((i) => (
+                  <tr key={`${i.incidentId}-${i.start}`}>
+                    <th scope="row">
+                      {i.statusPageUrl ? (
+                        <a href={i.statusPageUrl} rel="noreferrer" target="_blank">
+                          {i.incidentId}
+                        </a>
+                      ) : (
+                        i.incidentId
+                      )}
+                    </th>
+                    <td>
+                      <Instant at={i.start} />
+                    </td>
+                    <td>
+                      <Instant at={i.end} />
+                    </td>
+                    <td className="num">{readableDuration(Date.parse(i.end) - Date.parse(i.start), t)}</td>
+                  </tr>
+                ))}
+              </DataTable>
             </>
           )}
         </>
@@ -393,38 +371,28 @@ function LinkedAccountsPanel({ c }: { c: CaseDetail }) {
                 <Badge tone="neutral">{t("workbench.noReview")}</Badge>
               )}
             </p>
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">{t("panels.links")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("kyc.account")}</th>
-                    <th scope="col">{t("panels.organisation")}</th>
-                    <th scope="col">{t("panels.shares")}</th>
-                    <th scope="col">{t("panels.verdict")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {links.data.items.map((l) => (
-                    <tr key={l.accountId}>
-                      <th scope="row">
-                        {l.accountName}
-                        <div className="sub">
-                          <code>{l.accountId}</code>
-                        </div>
-                      </th>
-                      <td>{l.organisationName}</td>
-                      <td>
-                        <SharedBadges shared={l.shared} />
-                      </td>
-                      <td>
-                        <VerdictBadge verdict={l.review?.verdict ?? null} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t("panels.links")}
+              columns={[t("kyc.account"), t("panels.organisation"), t("panels.shares"), t("panels.verdict")]}
+            >
+              {links.data.items.map((l) => (
+                <tr key={l.accountId}>
+                  <th scope="row">
+                    {l.accountName}
+                    <div className="sub">
+                      <code>{l.accountId}</code>
+                    </div>
+                  </th>
+                  <td>{l.organisationName}</td>
+                  <td>
+                    <SharedBadges shared={l.shared} />
+                  </td>
+                  <td>
+                    <VerdictBadge verdict={l.review?.verdict ?? null} />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           </>
         ))}
     </section>
